@@ -1,0 +1,1 @@
+"""Checks across documents (cross-year); in-document checks live with their stages."""

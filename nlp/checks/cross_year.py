@@ -1,0 +1,170 @@
+"""Cross-year checks: the same agency's consecutive reports compared (SPEC §4).
+
+R5: 上年结转 (t3.carried_in.c) of year t against 结转下年度继续办理 (t3.carried_out.c)
+of year t−1, column by column. R6: 现行有效件数 carried forward,
+valid(t) ≈ valid(t−1) + made(t) − repealed(t). Soft by nature: a ``fail`` asks a
+person to look (reorganisations and restatements break these relations).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from ..records import Check, Evidence
+
+T3_COLUMNS = ("natural", "commercial", "research", "nonprofit", "legal_service", "other_org", "total")
+# A cell split out of a run-together number stream by arithmetic is as good as printed.
+_READABLE = (None, "ok", "inferred")
+_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,8}?(?:省|自治区|市|州|盟|地区))+")
+
+
+def compact(record: dict[str, Any]) -> dict[str, Any]:
+    """The part of a record the corpus-level checks need (keeps memory flat)."""
+    cells = {}
+    for table in record.get("tables", []):
+        for cell in table.get("cells", []):
+            ind = cell.get("indicator")
+            if ind and (ind.startswith("t3.carried") or ind.startswith("t2.")):
+                cells.setdefault(ind, {k: cell.get(k) for k in ("value", "start", "end", "status")})
+    return {
+        "doc_id": record["doc_id"],
+        "meta": record.get("meta", {}),
+        "cells": cells,
+        "weaknesses": record.get("weaknesses", []),
+    }
+
+
+def agency_groups(names: list[str]) -> dict[str, str]:
+    """Map each agency name to a group key; names where one ends with the other (after
+    removing province/city prefixes) are one agency: 淮安市洪泽区人民政府 = 洪泽区人民政府."""
+    keys = {name: _key(name) for name in names if name}
+    ordered = sorted(set(keys.values()), key=len)
+    canonical: dict[str, str] = {}
+    for key in ordered:
+        match = next(
+            (c for c in canonical.values() if len(c) >= 3 and (key.endswith(c) or c.endswith(key))),
+            None,
+        )
+        canonical[key] = match or key
+    return {name: canonical[key] for name, key in keys.items()}
+
+
+def _key(name: str) -> str:
+    name = re.sub(r"\s+", "", name)
+    name = re.sub(r"(?:人民政府|管理委员会|管委会)$", "", name)
+    stripped = _PREFIX.sub("", name)
+    return stripped if len(stripped) >= 2 else name
+
+
+def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
+    """Checks for every pair of consecutive years of one agency, keyed by doc_id (t)."""
+    groups = agency_groups([c["meta"].get("agency") for c in compacts if c["meta"].get("agency")])
+    by_agency: dict[tuple[str, int], dict[str, Any]] = {}
+    for c in compacts:
+        agency, year = c["meta"].get("agency"), c["meta"].get("year")
+        if agency and year:
+            by_agency.setdefault((groups[agency], int(year)), c)
+    result: dict[str, list[Check]] = defaultdict(list)
+    for (group, year), current in sorted(by_agency.items()):
+        previous = by_agency.get((group, year - 1))
+        if previous is None:
+            continue
+        checks = result[current["doc_id"]]
+        for column in T3_COLUMNS:
+            _compare(
+                checks, "R5", current, f"t3.carried_in.{column}", previous,
+                f"t3.carried_out.{column}", exact=True,
+            )
+        for row in ("rules", "normative"):
+            _carry_forward(checks, current, previous, row)
+    return dict(result)
+
+
+def _compare(checks, rule, current, this_id, previous, prev_id, exact=True) -> None:
+    a = current["cells"].get(this_id)
+    b = previous["cells"].get(prev_id)
+    if a is None and b is None:
+        return
+    verdict, left, right = _verdict(a, b)
+    checks.append(
+        Check(
+            id=f"xy{len(checks)}",
+            kind="cross_year",
+            rule=rule,
+            verdict=verdict,
+            left=left,
+            right=right,
+            expected=right,
+            indicator=this_id,
+            evidence=_evidence(current, this_id, a) + _evidence(previous, prev_id, b),
+            message=(
+                f"{this_id} ({current['meta'].get('year')}) vs {prev_id} "
+                f"({previous['meta'].get('year')}, {previous['doc_id']})"
+            ),
+        )
+    )
+
+
+def _carry_forward(checks, current, previous, row) -> None:
+    valid = current["cells"].get(f"t2.{row}.valid")
+    prev_valid = previous["cells"].get(f"t2.{row}.valid")
+    made = current["cells"].get(f"t2.{row}.made")
+    repealed = current["cells"].get(f"t2.{row}.repealed")
+    if valid is None or prev_valid is None:
+        return
+    operands = [valid, prev_valid, made, repealed]
+    evidence = (
+        _evidence(current, f"t2.{row}.valid", valid)
+        + _evidence(previous, f"t2.{row}.valid", prev_valid)
+        + _evidence(current, f"t2.{row}.made", made)
+        + _evidence(current, f"t2.{row}.repealed", repealed)
+    )
+    if any(o is None or o.get("value") is None for o in operands):
+        verdict, expected = "not_assessable", None
+    else:
+        expected = prev_valid["value"] + made["value"] - repealed["value"]
+        if any(o.get("status") not in _READABLE for o in operands):
+            verdict = "uncertain"
+        else:
+            verdict = "pass" if abs(valid["value"] - expected) < 1e-6 else "fail"
+    checks.append(
+        Check(
+            id=f"xy{len(checks)}",
+            kind="cross_year",
+            rule="R6",
+            verdict=verdict,
+            left=valid.get("value"),
+            right=expected,
+            expected=expected,
+            indicator=f"t2.{row}.valid",
+            evidence=evidence,
+            message="现行有效件数(t) vs 现行有效件数(t-1) + 本年制发(t) - 本年废止(t); "
+            "amendments and clean-ups also change it, so a fail asks a person to look",
+        )
+    )
+
+
+def _verdict(a, b):
+    left = a.get("value") if a else None
+    right = b.get("value") if b else None
+    if left is None or right is None:
+        return "not_assessable", left, right
+    if a.get("status") not in _READABLE or b.get("status") not in _READABLE:
+        return "uncertain", left, right
+    return ("pass" if left == right else "fail"), left, right
+
+
+def _evidence(record, ref, cell) -> list[Evidence]:
+    if not cell:
+        return []
+    return [
+        Evidence(
+            ref=ref,
+            start=cell.get("start") or 0,
+            end=cell.get("end") or 0,
+            value=cell.get("value"),
+            doc_id=record["doc_id"],
+        )
+    ]

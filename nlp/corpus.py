@@ -1,0 +1,118 @@
+"""Processing a whole corpus: files in, one record per file, errors kept per document.
+
+Used by ``nlp.run`` and ``nlp.bench``. A worker process builds the pipeline once and
+turns one path into one record; one broken file never stops the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Errors, IngestError, NlpError
+from .ingest import empty_report, load_report
+from .pipeline import Pipeline
+from .records import Report
+
+logger = logging.getLogger(__name__)
+
+
+def iter_corpus(root: Path) -> list[Path]:
+    """Every non-hidden file under ``root`` (or ``root`` itself), in a stable order."""
+    if root.is_file():
+        return [root]
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                files.append(Path(dirpath) / name)
+    return files
+
+
+@dataclass
+class Outcome:
+    """What a worker sends back: the record and the stage timings of this document."""
+
+    record: dict[str, Any]
+    timings: dict[str, float]
+
+
+class Processor:
+    """Turns paths into records with one pipeline (built lazily, once per process)."""
+
+    def __init__(self, config: str | None = None, root: Path | None = None):
+        self.config = config
+        self.root = root
+        self._pipeline: Pipeline | None = None
+
+    @property
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            self._pipeline = Pipeline.from_config(self.config)
+        return self._pipeline
+
+    def process(self, path: Path) -> Report:
+        import time
+
+        start = time.perf_counter()
+        try:
+            report = load_report(path, self.root)
+        except IngestError as e:
+            report = empty_report(path, self.root)
+            report.add_error("ingest", e.code, str(e))
+            return report
+        except (NlpError, OSError, ValueError) as e:  # unexpected reader failure
+            report = empty_report(path, self.root)
+            report.add_error("ingest", type(e).__name__, Errors.E109.format(path=path, detail=e))
+            return report
+        self.ingest_seconds = time.perf_counter() - start
+        if report.errors:
+            return report
+        return self.pipeline(report)
+
+    def outcome(self, path: Path) -> Outcome:
+        before = {name: t.seconds for name, t in self.pipeline.timings.items()}
+        self.ingest_seconds = 0.0
+        report = self.process(path)
+        timings = {
+            name: t.seconds - before.get(name, 0.0) for name, t in self.pipeline.timings.items()
+        }
+        timings["ingest+clean"] = self.ingest_seconds
+        return Outcome(record=report.to_dict(), timings=timings)
+
+
+_WORKER: Processor | None = None
+
+
+def _init_worker(config: str | None, root: Path | None) -> None:
+    global _WORKER
+    logging.basicConfig(level=logging.WARNING)
+    _WORKER = Processor(config, root)
+    _WORKER.pipeline  # build once per process
+
+
+def _work(path: Path) -> Outcome:
+    if _WORKER is None:  # pragma: no cover - set by the pool initializer
+        raise RuntimeError("worker used before _init_worker")
+    return _WORKER.outcome(path)
+
+
+def process_corpus(
+    files: list[Path], root: Path | None, config: str | None = None, jobs: int = 1
+) -> Iterator[Outcome]:
+    """Records in input order; ``jobs`` > 1 spreads documents over processes."""
+    if jobs <= 1:
+        _init_worker(config, root)
+        for path in files:
+            yield _work(path)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(config, root)) as pool:
+        yield from pool.imap(_work, files, chunksize=4)

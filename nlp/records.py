@@ -1,0 +1,287 @@
+"""The record that flows through the pipeline (SPEC.md §5).
+
+Plain dataclasses with ``to_dict``/``from_dict``. The normalised text is stored once on
+the ``Report``; every other record points into it by character offsets (end exclusive),
+so every value can be traced back to where it was read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+SCHEMA_VERSION = "1"
+
+Format = Literal["txt", "html", "pdf", "docx", "md"]
+Template = Literal["pre2019", "2019", "2021", "unknown"]
+TableKind = Literal["stat_pre2019", "t2", "t3", "t4", "other"]
+CheckKind = Literal["sum", "text_table", "cross_year", "template"]
+Verdict = Literal["pass", "fail", "uncertain", "not_assessable"]
+
+
+class Record:
+    """Mixin giving dataclasses a JSON-ready round trip."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        hints = _hints(cls)
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name in data:
+                kwargs[f.name] = _load(hints[f.name], data[f.name])
+        return cls(**kwargs)
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
+
+
+_HINT_CACHE: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINT_CACHE:
+        _HINT_CACHE[cls] = get_type_hints(cls)
+    return _HINT_CACHE[cls]
+
+
+def _load(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(hint) if a is not type(None)]
+        return _load(args[0], value) if len(args) == 1 else value
+    if origin is list:
+        (item,) = get_args(hint)
+        return [_load(item, v) for v in value]
+    if isinstance(hint, type) and issubclass(hint, Record):
+        return hint.from_dict(value)
+    return value
+
+
+@dataclass
+class Page(Record):
+    """One page of a paginated source (PDF), as a span of ``text``."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass
+class Source(Record):
+    path: str
+    sha256: str
+    format: Format
+    encoding: str | None = None
+    size: int = 0
+    pages: list[Page] = field(default_factory=list)
+
+
+@dataclass
+class Meta(Record):
+    agency: str | None = None
+    year: int | None = None
+    template: Template = "unknown"
+    published: str | None = None
+    # Where each value was read, so a reviewer can see why the pipeline believes it.
+    evidence: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class OffsetSpan(Record):
+    """A run of ``text`` whose characters map one to one onto raw input characters.
+
+    ``text[start:start+length]`` came from ``raw[raw_start:raw_start+length]`` after
+    per-character normalisation; gaps between runs are characters that were removed.
+    """
+
+    start: int
+    raw_start: int
+    length: int
+
+
+@dataclass
+class Removal(Record):
+    """A stretch of the raw input removed by cleaning (web furniture, spam)."""
+
+    kind: str
+    rule: str
+    raw_start: int
+    raw_end: int
+    text: str
+
+
+@dataclass
+class Section(Record):
+    id: str
+    parent: str | None
+    level: int
+    title: str
+    label: str
+    start: int
+    end: int
+    confidence: float = 1.0
+    method: str = "rule"
+    title_end: int | None = None
+    # A heading whose body the classifier reads as another label (kept for review).
+    model_label: str | None = None
+
+
+@dataclass
+class Cell(Record):
+    indicator: str | None
+    row: str
+    column: str | None
+    value: float | int | None
+    raw: str
+    unit: str | None
+    start: int
+    end: int
+    # ok | empty ("/", "—", "无", blank) | unreadable | inferred (split chosen by arithmetic)
+    status: str = "ok"
+
+
+@dataclass
+class Table(Record):
+    id: str
+    kind: TableKind
+    start: int
+    end: int
+    cells: list[Cell] = field(default_factory=list)
+    layout: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Metric(Record):
+    id: str
+    start: int
+    end: int
+    text: str
+    value: float | int
+    low: float | int | None
+    high: float | int | None
+    qualifier: str | None
+    unit: str | None
+    subject: str | None
+    indicator: str | None
+    section: str | None
+
+
+@dataclass
+class Evidence(Record):
+    ref: str
+    start: int
+    end: int
+    value: float | int | None = None
+    doc_id: str | None = None
+
+
+@dataclass
+class Check(Record):
+    id: str
+    kind: CheckKind
+    rule: str
+    verdict: Verdict
+    left: float | int | str | None = None
+    right: float | int | str | None = None
+    expected: float | int | str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    indicator: str | None = None
+    message: str = ""
+
+
+@dataclass
+class Weakness(Record):
+    id: str
+    start: int
+    end: int
+    text: str
+    category: str
+    confidence: float
+    improvement: str | None
+    section: str | None
+    improvement_start: int | None = None
+    improvement_end: int | None = None
+    method: str = "rule"
+
+
+@dataclass
+class ProcessingError(Record):
+    stage: str
+    code: str
+    message: str
+
+
+@dataclass
+class Report(Record):
+    doc_id: str
+    source: Source
+    text: str = ""
+    schema_version: str = SCHEMA_VERSION
+    meta: Meta = field(default_factory=Meta)
+    sections: list[Section] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    weaknesses: list[Weakness] = field(default_factory=list)
+    errors: list[ProcessingError] = field(default_factory=list)
+    # Segmentation for search indexing: sentence and jieba token spans into ``text``.
+    sentences: list[list[int]] = field(default_factory=list)
+    tokens: list[list[int]] = field(default_factory=list)
+    # Cleaning and the offset map back to the raw input.
+    removals: list[Removal] = field(default_factory=list)
+    offset_map: list[OffsetSpan] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def add_error(self, stage: str, code: str, message: str) -> None:
+        self.errors.append(ProcessingError(stage=stage, code=code, message=message))
+
+    def raw_offset(self, offset: int) -> int | None:
+        """The raw-input offset of ``text[offset]``, or None when it has no source."""
+        import bisect
+
+        starts = [span.start for span in self.offset_map]
+        i = bisect.bisect_right(starts, offset) - 1
+        if i < 0:
+            return None
+        span = self.offset_map[i]
+        if offset < span.start + span.length:
+            return span.raw_start + (offset - span.start)
+        return None
+
+    def section_at(self, offset: int) -> Section | None:
+        """The deepest section containing ``offset``."""
+        best = None
+        for section in self.sections:
+            if section.start <= offset < section.end:
+                if best is None or section.level >= best.level:
+                    best = section
+        return best
+
+
+def record_types() -> list[type]:
+    """Every record class, for schema generation."""
+    return [
+        obj
+        for obj in globals().values()
+        if isinstance(obj, type) and issubclass(obj, Record) and obj is not Record
+    ]
+
+
+# Keep typing imports used by get_type_hints at runtime.
+_ = typing
