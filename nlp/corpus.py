@@ -89,25 +89,43 @@ class Processor:
 _WORKER: Processor | None = None
 
 
+_WORKER_ERROR: str | None = None
+
+
 def _init_worker(config: str | None, root: Path | None) -> None:
-    global _WORKER
+    """Build the pipeline once per process. Never raise here: a pool whose initializer
+    raises respawns its workers forever; the error is reported per document instead."""
+    global _WORKER, _WORKER_ERROR
     logging.basicConfig(level=logging.WARNING)
+    if _WORKER is not None and _WORKER._pipeline is not None and _WORKER.config == config:
+        return  # forked from the parent with the pipeline already built
     _WORKER = Processor(config, root)
-    _WORKER.pipeline  # build once per process
+    try:
+        _WORKER.pipeline
+    except Exception as e:  # noqa: BLE001 - reported with every document
+        _WORKER_ERROR = f"{type(e).__name__}: {e}"
 
 
 def _work(path: Path) -> Outcome:
-    if _WORKER is None:  # pragma: no cover - set by the pool initializer
-        raise RuntimeError("worker used before _init_worker")
+    if _WORKER is None or _WORKER_ERROR is not None:
+        report = empty_report(path, _WORKER.root if _WORKER else None)
+        report.add_error("pipeline", "build", _WORKER_ERROR or "worker not initialised")
+        return Outcome(record=report.to_dict(), timings={})
     return _WORKER.outcome(path)
 
 
 def process_corpus(
     files: list[Path], root: Path | None, config: str | None = None, jobs: int = 1
 ) -> Iterator[Outcome]:
-    """Records in input order; ``jobs`` > 1 spreads documents over processes."""
+    """Records in input order; ``jobs`` > 1 spreads documents over processes.
+
+    The pipeline is built here first, so a bad config or a missing model fails the run
+    at once with its own error instead of failing every document.
+    """
+    global _WORKER, _WORKER_ERROR
+    _WORKER, _WORKER_ERROR = Processor(config, root), None
+    _WORKER.pipeline  # raises here, in the parent, on a bad config or model
     if jobs <= 1:
-        _init_worker(config, root)
         for path in files:
             yield _work(path)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from ..errors import Errors, IngestError
@@ -27,32 +28,22 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
                 return data.decode(name), name
             except UnicodeDecodeError as e:
                 raise IngestError("decode", Errors.E102.format(path=path, detail=e)) from e
-    utf16 = _guess_utf16(data)
-    if utf16:
-        try:
-            return data.decode(utf16), utf16
-        except UnicodeDecodeError:
-            pass
+    if b"\x00" in data[:8000]:
+        # NUL bytes: UTF-16 without a BOM, or binary. Keep a UTF-16 reading only when
+        # it is plainly report text.
+        for name in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            if _plain_share(text[:4000]) > 0.9:
+                return text, name
     _reject_binary(path, data)
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     return _decode_cjk(path, data)
-
-
-def _guess_utf16(data: bytes) -> str | None:
-    """UTF-16 without BOM: every other byte of ASCII text is NUL."""
-    sample = data[:4000]
-    if len(sample) < 4:
-        return None
-    even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
-    odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
-    if odd_nul > 0.3 and even_nul < 0.05:
-        return "utf-16-le"
-    if even_nul > 0.3 and odd_nul < 0.05:
-        return "utf-16-be"
-    return None
 
 
 _CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
@@ -107,6 +98,15 @@ _COMMON = frozenset(
     "息信府务办申请报告况据规范监督年度網開個們會與於為發對關時說資訊這務報請區縣機"
     "。，、：；（）“”《》"
 )
+
+
+_PLAIN = re.compile(r"[\t\n\r\x20-\x7e\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”‘’…—]")
+
+
+def _plain_share(text: str) -> float:
+    """Share of ASCII, CJK ideographs and CJK punctuation (a wrong UTF-16 byte order
+    scatters code points over the whole plane)."""
+    return len(_PLAIN.findall(text)) / len(text) if text else 0.0
 
 
 def _cjk_score(text: str) -> float:

@@ -1,0 +1,73 @@
+"""Cleaning: furniture and spam removed and recorded; offsets lead back to the raw text."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.clean import Cleaner
+from nlp.ingest import read_document
+
+from conftest import SAMPLE, make_report
+
+
+@pytest.mark.parametrize(
+    "raw,gone,kept",
+    [
+        ("在雷速体育,雷速直播新时代中国特色社会主义思想指引下", "雷速", "在新时代中国特色社会主义思想指引下"),
+        ("教育局-凯发k8官网\n\n2019年兵团教育局", "凯发", "教育局\n\n2019年兵团教育局"),
+        ("您现在的位置: | 首页 |\n一、总体情况", "位置", "一、总体情况"),
+        ("【字体: 打印本页\n正文", "打印", "正文"),
+        ("(三)接受培训人员数 | 人次 | 50 |\n扫一扫在手机打开当前页", "扫一扫", "(三)接受培训人员数 | 人次 | 50 |"),
+        ("报告 |||||||||||||\n一、概述", "||", "一、概述"),
+    ],
+)
+def test_furniture_and_spam(raw: str, gone: str, kept: str):
+    report = Cleaner()(make_report(raw))
+    assert gone not in report.text
+    assert kept in report.text
+    assert report.removals, "every removal is recorded"
+    for removal in report.removals:
+        assert raw[removal.raw_start : removal.raw_end] == removal.text
+
+
+def test_single_pipes_of_table_rows_survive():
+    raw = "(二)设置政府信息公开查阅点数 | 2个 |\n(三)从事政府信息公开工作人员数 | 5人 |"
+    assert Cleaner()(make_report(raw)).text == raw
+
+
+@pytest.mark.parametrize(
+    "raw,normalised",
+    [
+        ("（一）主动公开情况：", "(一)主动公开情况:"),
+        ("邮 编 ： 223100 ， 电 话", "邮编:223100,电话"),
+        ("主动公开政府信息 1136 条", "主动公开政府信息1136条"),
+        ("一、本年新收政府信息公开申请数量 21 0 0 0 0 0 21", "一、本年新收政府信息公开申请数量21 0 0 0 0 0 21"),
+    ],
+)
+def test_normalisation(raw: str, normalised: str):
+    assert Cleaner()(make_report(raw)).text == normalised
+
+
+@pytest.mark.parametrize("name", [p.name for p in sorted(SAMPLE.iterdir())])
+def test_offset_map_leads_back_to_raw(name: str, loaded):
+    report = loaded(name)
+    raw = read_document(SAMPLE / name).text
+    import unicodedata
+
+    checked = 0
+    for i in range(0, len(report.text), 97):
+        ch = report.text[i]
+        j = report.raw_offset(i)
+        if j is None or ch.isspace():
+            continue
+        source = unicodedata.normalize("NFKC", raw[j])
+        assert ch in source or ch == source, (i, ch, raw[j])
+        checked += 1
+    assert checked > 0
+
+
+def test_crawler_header_is_removed_but_recorded(loaded):
+    report = loaded("pingtan-zone-2019.txt")
+    assert not report.text.startswith("标题")
+    assert any(r.rule == "crawler_header" for r in report.removals)
+    assert report.text.startswith("平潭综合实验区2019年政府信息公开工作年度报告")
