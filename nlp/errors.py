@@ -33,6 +33,34 @@ class Errors:
     E300 = "Corpus path {path} does not exist."
     E301 = "Gold directory {path} has no *.gold.json files."
     E302 = "Source report {name} for gold file {gold} not found in {where}."
+    # tables (indicator config, table parsing, sum and template checks)
+    E400 = "Indicator config {path}: unknown key {key!r} in {where}. Allowed: {allowed}."
+    E401 = "Indicator config {path}: duplicate {what} {id!r} in {where}. Ids must be unique."
+    E402 = "Indicator config {path}: {where} refers to unknown {what} {id!r}. Define it first."
+    E403 = "Indicator config {path}: {where} is invalid: {detail}. Fix the file."
+    E410 = "Table {table}: row {row!r} has {found} values where {expected} were expected."
+    E411 = "Table {table}: digits {digits!r} of row {row!r} split in several ways; cells kept unreadable."
+    E412 = "Table {table}: digits {digits!r} of row {row!r} cannot make {n} cells; cells kept unreadable."
+    # metrics (figures in prose, indicator mapping, text-table checks)
+    E500 = "Metrics config is invalid: {detail}. Fix configs/metrics.yaml."
+    E501 = "Metrics config: pattern at {where} is not a valid regex: {detail}."
+    E502 = "Metrics config: rule at {where} is malformed ({detail}). Fix the rule."
+    # sections (segmentation and labelling)
+    E600 = "Section config {path} is invalid: {detail}. Fix the file; see its comments."
+    E601 = "Section config {path} uses label {label!r}, which is not in its `labels` list."
+    E602 = "Cannot train the section classifier: {detail}."
+    E603 = "Unknown section classifier backend {backend!r}. Use 'sklearn' or 'spacy'."
+    E604 = "jieba user dictionary {path} not found. Restore configs/jieba_dict.txt."
+    # weaknesses (problem statements, categories, recurrence)
+    E700 = "Weakness config configs/weaknesses.yaml is invalid: {detail}. Fix the file."
+    E701 = "Weakness config: pattern {key!r} is not a valid regex: {detail}."
+    E702 = "Weakness config: cue list of {label!r} names no category of `categories`."
+    E703 = (
+        "Weakness model {path} has labels {found} that are not categories of the config "
+        "({expected}). Retrain it with `python -m nlp.train weaknesses --out {path}`."
+    )
+    E704 = "Cannot train the weakness classifier: {detail}."
+    E705 = "Weakness model {path} is missing. Train it: `python -m nlp.train weaknesses --out {path}`."
 
 
 class NlpError(Exception):
