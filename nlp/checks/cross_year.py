@@ -17,7 +17,10 @@ from ..records import Check, Evidence
 T3_COLUMNS = ("natural", "commercial", "research", "nonprofit", "legal_service", "other_org", "total")
 # A cell split out of a run-together number stream by arithmetic is as good as printed.
 _READABLE = (None, "ok", "inferred")
-_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,8}?(?:省|自治区|市|州|盟|地区))+")
+# Places above an agency that a longer form of its name may add (淮安市, 江苏省淮安市).
+_PREFIX = re.compile(r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|地区|县|区))+")
+# A name that is itself a place: a local government, not a department.
+_PLACE_END = re.compile(r"(?:区|县|市|镇|乡|街道|旗|州|实验区|开发区|新区)$")
 
 
 def compact(record: dict[str, Any]) -> dict[str, Any]:
@@ -37,25 +40,31 @@ def compact(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def agency_groups(names: list[str]) -> dict[str, str]:
-    """Map each agency name to a group key; names where one ends with the other (after
-    removing province/city prefixes) are one agency: 淮安市洪泽区人民政府 = 洪泽区人民政府."""
+    """Map each agency name to a group key; names of one agency share a key.
+
+    淮安市洪泽区人民政府 and 洪泽区人民政府 are one agency: the shorter name is a place
+    (it ends in 区/县/镇/…) and the longer one only adds the places above it. Department
+    names never merge that way: 衡阳市教育局 and 乐清市教育局 are two agencies.
+    """
     keys = {name: _key(name) for name in names if name}
-    ordered = sorted(set(keys.values()), key=len)
     canonical: dict[str, str] = {}
-    for key in ordered:
-        match = next(
-            (c for c in canonical.values() if len(c) >= 3 and (key.endswith(c) or c.endswith(key))),
-            None,
-        )
+    for key in sorted(set(keys.values()), key=len):
+        match = next((c for c in canonical.values() if _same_place(key, c)), None)
         canonical[key] = match or key
     return {name: canonical[key] for name, key in keys.items()}
 
 
 def _key(name: str) -> str:
     name = re.sub(r"\s+", "", name)
-    name = re.sub(r"(?:人民政府|管理委员会|管委会)$", "", name)
-    stripped = _PREFIX.sub("", name)
-    return stripped if len(stripped) >= 2 else name
+    return re.sub(r"(?:人民政府|管理委员会|管委会)$", "", name) or name
+
+
+def _same_place(longer: str, shorter: str) -> bool:
+    if longer == shorter:
+        return True
+    if len(shorter) < 3 or not longer.endswith(shorter) or not _PLACE_END.search(shorter):
+        return False
+    return bool(_PREFIX.fullmatch(longer[: -len(shorter)]))
 
 
 def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
