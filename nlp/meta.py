@@ -35,7 +35,10 @@ _LABELLED_UNIT = re.compile(
     r"(?:填报单位|发布单位|发布机构|编制单位|报送单位)\s*[:：|]\s*\|?\s*([\u4e00-\u9fff()]{2,30})"
 )
 # Characters that do not occur in agency names but do in prose around them.
-_NOT_NAME = re.compile(r"[我将的了在和与对为是由现本该各全等及向从年月日共有无未其把被所下设立配召开负责]")
+_NOT_NAME = re.compile(r"[我将的了在和与对为是由现本该各全等及向从年月日共有无未其把被所下设立配召开负责网]")
+_PLACE_END = re.compile(r"(?:省|市|县|区|州|旗|镇|乡)$")
+# Prose words that the candidate pattern picks up before a name (并于衡阳市…).
+_LEADING_FUNCTION = re.compile(r"^[并于在向对由经以及和与将把被从为据按]+")
 # Suffixes of an agency that publishes reports (not an office inside one).
 _STRONG_SUFFIX = re.compile(r"(?:人民政府|管委会|管理委员会|办事处|街道|镇|乡|局|厅|委员会)$")
 
@@ -115,15 +118,29 @@ class MetaExtractor(Stage):
                 return labelled.group(1)
         # No title: the agency name the body mentions most often.
         counts = Counter(
-            name
-            for m in self.agency_pattern.finditer(text[:6000])
-            if not _NOT_NAME.search(name := m.group())
+            name for name in self._names(text[:6000]) if not _NOT_NAME.search(name)
         )
         if not counts:
             return None
-        return max(
-            counts, key=lambda name: (counts[name] + 2 * bool(_STRONG_SUFFIX.search(name)), len(name))
-        )
+        # Mentions of a short form (教育局) count for the full name (衡阳市教育局) too.
+        def score(name: str) -> tuple[int, int]:
+            total = sum(c for other, c in counts.items() if name.endswith(other))
+            return total + 2 * bool(_STRONG_SUFFIX.search(name)), len(name)
+
+        return max(counts, key=score)
+
+    def _names(self, text: str) -> list[str]:
+        """Candidate names; a place directly followed by a name joins it (衡阳市+教育局)."""
+        names: list[str] = []
+        last_end = -1
+        for m in self.agency_pattern.finditer(text):
+            name = _LEADING_FUNCTION.sub("", m.group())
+            if names and m.start() == last_end and _PLACE_END.search(names[-1]):
+                names[-1] += name
+            else:
+                names.append(name)
+            last_end = m.end()
+        return names
 
     def _template(self, text: str, year: int | None) -> str:
         hits = {era: len(pattern.findall(text)) for era, pattern in self.marker_patterns.items()}
