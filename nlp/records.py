@@ -156,6 +156,19 @@ class Cell(Record):
 
 
 @dataclass
+class Ambiguity(Record):
+    """A row whose run-together digits split in several ways that all fit the table.
+
+    ``cells`` are indexes into the table's ``cells``; each entry of ``splits`` gives
+    their values in that order. A later stage may single one out (e.g. by the prose).
+    """
+
+    cells: list[int]
+    splits: list[list[float | int | None]]
+    raw: str = ""
+
+
+@dataclass
 class Table(Record):
     id: str
     kind: TableKind
@@ -164,6 +177,7 @@ class Table(Record):
     cells: list[Cell] = field(default_factory=list)
     layout: str | None = None
     notes: list[str] = field(default_factory=list)
+    ambiguities: list[Ambiguity] = field(default_factory=list)
 
 
 @dataclass

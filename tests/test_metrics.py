@@ -320,11 +320,7 @@ def test_approximate_figures_never_fail(extractor, linker, text, table_value, ve
 
 
 def test_several_figures_for_one_cell_never_fail(extractor, linker):
-    # pingtan-zone-2011: the total, and pages later one office's count.
-    text = (
-        "2011年主动公开政府信息425条。\n"
-        "在互联网上,2011年区管委会、县政府公开办主动公开信息数为62条。"
-    )
+    text = "2011年主动公开政府信息425条。\n2011年全年主动公开政府信息62条。"
     report = make_report(text, template="pre2019")
     rows = [("pre.proactive.total", "主动公开信息数", 425)]
     report = linker(extractor(_with_table(report, rows)))
@@ -332,6 +328,22 @@ def test_several_figures_for_one_cell_never_fail(extractor, linker):
         (425, "pass"),
         (62, "uncertain"),
     ]
+
+
+def test_one_office_share_reports_no_cell(extractor, linker):
+    # pingtan-zone-2011: the total, and pages later the disclosure office's count.
+    text = (
+        "2011年主动公开政府信息425条。\n"
+        "在互联网上,2011年区管委会、县政府公开办主动公开信息数为62条。"
+    )
+    report = make_report(text, template="pre2019")
+    rows = [("pre.proactive.total", "主动公开信息数", 425)]
+    report = linker(extractor(_with_table(report, rows)))
+    assert [(m.value, m.indicator) for m in report.metrics] == [
+        (425, "pre.proactive.total"),
+        (62, None),
+    ]
+    assert [(c.left, c.verdict) for c in report.checks] == [(425, "pass")]
 
 
 def test_no_table_cell_is_not_assessable(extractor, linker):

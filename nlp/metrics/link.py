@@ -22,11 +22,13 @@ class TableLinker(Stage):
 
     Needs: ``metrics`` (with indicators), ``tables`` (cells with indicator and value).
     Fills: ``checks`` (appends kind ``text_table``, rule ``TT``, ids tt0, tt1, ...;
-    replaces the ``text_table`` checks of an earlier run).
+    replaces the ``text_table`` checks of an earlier run), and ``metrics``: a figure
+    that equals a sum of cells the report may mean (``link.sums``), not its own cell,
+    loses its indicator (SPEC §3.3).
     """
 
     needs = ("metrics", "tables")
-    fills = ("checks",)
+    fills = ("checks", "metrics")
 
     def __init__(self, config: str = "metrics"):
         cfg = load_config(config).get("link") or {}
@@ -35,6 +37,7 @@ class TableLinker(Stage):
         self.soft_qualifiers = frozenset(cfg.get("soft_qualifiers") or ("累计",))
         self.exact_qualifiers = frozenset(cfg.get("exact_qualifiers") or ("累计",))
         self.money_units = dict(cfg.get("money_indicators") or {})
+        self.sums = {k: list(v) for k, v in (cfg.get("sums") or {}).items()}
 
     def __call__(self, report: Report) -> Report:
         cells: dict[str, list[Cell]] = {}
@@ -54,6 +57,8 @@ class TableLinker(Stage):
             if not metric.indicator:
                 continue
             check = self._check(f"tt{n}", metric, cells.get(metric.indicator, []))
+            if check.verdict == "fail":
+                self._try_sum(check, metric, cells)
             if check.verdict == "fail" and len(values[metric.indicator]) > 1:
                 check.verdict = "uncertain"
                 check.message += "; the prose gives this cell several figures"
@@ -61,6 +66,31 @@ class TableLinker(Stage):
             n += 1
         report.checks = checks
         return report
+
+    def _try_sum(self, check: Check, metric: Metric, cells: dict[str, list[Cell]]) -> None:
+        """Pass a fail whose figure is the sum of cells the report may mean instead."""
+        indicator = metric.indicator or ""
+        for prefix, parts in self.sums.items():
+            if not indicator.startswith(prefix):
+                continue
+            column = indicator[len(prefix) :]
+            operands = [_best_cell(cells.get(part + column, [])) for part in parts]
+            if any(c is None or c.status == "unreadable" for c in operands):
+                continue
+            total = sum(float(c.value) for c in operands)
+            if abs(float(metric.value) - total) > _EPSILON * max(1.0, total):
+                continue
+            ids = [part + column for part in parts]
+            check.verdict = "pass"
+            check.right = check.expected = total
+            check.indicator = None
+            check.evidence = check.evidence[:1] + [
+                Evidence(ref=i, start=c.start, end=c.end, value=c.value)
+                for i, c in zip(ids, operands)
+            ]
+            check.message = f"prose gives {' + '.join(ids)} = {total:g}, not {indicator} alone"
+            metric.indicator = None
+            return
 
     def _check(self, check_id: str, metric: Metric, cells: list[Cell]) -> Check:
         left = Evidence(

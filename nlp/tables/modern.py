@@ -30,6 +30,7 @@ class TableRead:
     cells: list = field(default_factory=list)
     layout: str | None = None
     notes: list[str] = field(default_factory=list)
+    ambiguities: list = field(default_factory=list)
 
 
 def row_check(
@@ -172,7 +173,7 @@ class ModernReader:
         if not rows:
             return out
         out.rows = rows
-        out.cells = finish(rows, [], out.notes, view, "t2")
+        out.cells = finish(rows, [], out.notes, view, "t2", out.ambiguities)
         layouts = {r.layout for r in rows}
         by_header = {
             block_layout[b] for b, how in decided_by.items() if how == "header"
@@ -246,7 +247,7 @@ class ModernReader:
         out.end = last
         out.rows = rows
         out.cells = finish(
-            rows, constraints_for(self.rel3, rows), out.notes, view, "t3"
+            rows, constraints_for(self.rel3, rows), out.notes, view, "t3", out.ambiguities
         )
         ids = {r.key for r in rows}
         if ids & {"other_overdue", "other_unpaid", "other_misc"}:
@@ -309,7 +310,7 @@ class ModernReader:
         )
         prepare(read, "t4")
         out.rows = [read]
-        out.cells = finish([read], [], out.notes, view, "t4")
+        out.cells = finish([read], [], out.notes, view, "t4", out.ambiguities)
         # Cell.row names the block; Cell.column the result column.
         for i, cell in enumerate(out.cells):
             cell.row = spec.blocks[i // ncols].labels[0]

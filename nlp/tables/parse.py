@@ -114,6 +114,7 @@ class TableParser(Stage):
                     cells=read.cells,
                     layout=read.layout,
                     notes=read.notes,
+                    ambiguities=read.ambiguities,
                 )
             )
         return tables

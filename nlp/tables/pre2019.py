@@ -115,6 +115,7 @@ class Pre2019Reader:
             out.notes,
             view,
             "stat_pre2019",
+            out.ambiguities,
         )
         out.layout = (
             "national"

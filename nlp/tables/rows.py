@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import Errors
-from ..records import Cell
+from ..records import Ambiguity, Cell
 from .schema import Relation
 from .streams import Constraint, Piece, solve, split_row, whole_piece
 from .view import TextView, Token
@@ -167,14 +167,23 @@ def closed_block(
     return True
 
 
+# Splits of one row kept for later stages; beyond this the row stays unreadable.
+MAX_KEPT_SPLITS = 64
+
+
 def finish(
     rows: Sequence[RowRead],
     constraints: Sequence[Constraint],
     notes: list[str],
     view: TextView,
     table: str,
+    ambiguities: list[Ambiguity] | None = None,
 ) -> list[Cell]:
-    """Choose the cells of every row, using the constraints for run-together rows."""
+    """Choose the cells of every row, using the constraints for run-together rows.
+
+    Rows left with several splits are listed in ``ambiguities`` (when given, up to
+    ``MAX_KEPT_SPLITS`` splits each) so that a later stage can single one out.
+    """
     candidates = [
         [tuple(p.value for p in cand) for cand in row.candidates] for row in rows
     ]
@@ -199,6 +208,14 @@ def finish(
                 Errors.E411.format(table=table, digits=digits, row=row.label)
                 + f" Possible: {splits}{more}."
             )
+            if ambiguities is not None and len(chosen) <= MAX_KEPT_SPLITS:
+                ambiguities.append(
+                    Ambiguity(
+                        cells=list(range(len(cells), len(cells) + row.ncols)),
+                        splits=[[p.value for p in cand] for cand in chosen],
+                        raw=digits,
+                    )
+                )
         for c in range(row.ncols):
             pieces = [cand[c] for cand in chosen]
             status = "ok"
