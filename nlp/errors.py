@@ -61,6 +61,33 @@ class Errors:
     )
     E704 = "Cannot train the weakness classifier: {detail}."
     E705 = "Weakness model {path} is missing. Train it: `python -m nlp.train weaknesses --out {path}`."
+    # search index (nlp.search, nlp.index)
+    E800 = "Search config {path} is invalid: {detail}. Fix the file; see its comments."
+    E801 = (
+        "No records under {path}: expected OUT/corpus.jsonl or OUT/docs/*.json written by "
+        "`python -m nlp.run CORPUS --out OUT`."
+    )
+    E802 = "{path} line {line}: not a JSON record ({detail}). Re-run `python -m nlp.run`."
+    E803 = "{path}: a record has no doc_id. Re-run `python -m nlp.run`."
+    E804 = (
+        "This Python's sqlite3 has no FTS5 ({detail}). Use a Python built with SQLite 3.9+ "
+        "and FTS5 (the python.org and distribution builds have it)."
+    )
+    E805 = "Search index {path} not found. Build it with `python -m nlp.index OUT --db {path}`."
+    E806 = (
+        "Search index {path} was built with other analysis settings ({detail}). Rebuild it: "
+        "`python -m nlp.index OUT --db {path} --rebuild`."
+    )
+    E807 = "Search index {path} has schema version {found}; this code reads {expected}. Rebuild it."
+    E808 = "Query {query!r} has only excluded terms. Add a term to search for, or use filters."
+    E809 = "Year range {value!r} is invalid. Use YEAR or FROM-TO, e.g. 2017-2019."
+    E810 = (
+        "The Elasticsearch client is not installed. Install the search extra: "
+        "pip install -e .[search]"
+    )
+    E811 = "Cannot reach {url}: {detail}."
+    E812 = "Bulk push to {url} failed for {n} documents; first error: {detail}."
+    E813 = "Document {id}: field {field!r} is {problem}. Update configs/search/fields.yaml."
 
 
 class NlpError(Exception):
@@ -89,3 +116,7 @@ class ModelError(NlpError):
 
 class NotFittedError(NlpError, ValueError):
     pass
+
+
+class SearchError(NlpError):
+    """A search index or query that cannot be used as asked."""
