@@ -41,7 +41,15 @@ def _peak_mb() -> float:
 
 
 def bench_pipeline(files: list[Path], root: Path, repeat: int, jobs: int, config: str | None) -> dict[str, Any]:
+    from . import corpus
+
     work = [f for _ in range(repeat) for f in files]
+    # Start-up (imports, models, dictionaries) is paid once per process: timed apart.
+    build_start = time.perf_counter()
+    corpus.Processor(config, root).pipeline
+    startup = time.perf_counter() - build_start
+    tokenizer = _jieba_tokenizer()
+    jieba_seconds = 0.0
     stage_seconds: Counter[str] = Counter()
     by_format: dict[str, Counter] = defaultdict(Counter)
     rss_samples: list[float] = []
@@ -50,6 +58,12 @@ def bench_pipeline(files: list[Path], root: Path, repeat: int, jobs: int, config
     start = time.perf_counter()
     for i, outcome in enumerate(process_corpus(work, root, config=config, jobs=jobs)):
         record = outcome.record
+        if jobs == 1:
+            # jieba alone on the same text, right after the pipeline, under the same load.
+            t0 = time.perf_counter()
+            for _token in tokenizer.tokenize(record.get("text", "")):
+                pass
+            jieba_seconds += time.perf_counter() - t0
         json.dumps(record, ensure_ascii=False)  # serialising is part of a run's cost
         docs += 1
         n = len(record.get("text", ""))
@@ -64,9 +78,11 @@ def bench_pipeline(files: list[Path], root: Path, repeat: int, jobs: int, config
             texts.append(record.get("text", ""))
         if i % max(1, len(files)) == len(files) - 1:
             rss_samples.append(round(_rss_mb(), 1))
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - start - jieba_seconds
     busy = sum(stage_seconds.values())
     return {
+        "startup_seconds": round(startup, 2),
+        "jieba_interleaved_ms_per_doc": round(jieba_seconds / max(1, docs) * 1000, 3) if jobs == 1 else None,
         "documents": docs,
         "failed": failed,
         "characters": chars,
@@ -90,17 +106,23 @@ def bench_pipeline(files: list[Path], root: Path, repeat: int, jobs: int, config
     }
 
 
-def bench_jieba(texts: list[str], repeat: int) -> dict[str, Any]:
+def _jieba_tokenizer():
+    """jieba with the project's user dictionary, as the pipeline's tokenizer loads it."""
     import logging
 
     import jieba
 
     jieba.setLogLevel(logging.ERROR)
     tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
     user_dict = CONFIG_DIR / "jieba_dict.txt"
     if user_dict.is_file():
         tokenizer.load_userdict(str(user_dict))
-    tokenizer.initialize()
+    return tokenizer
+
+
+def bench_jieba(texts: list[str], repeat: int) -> dict[str, Any]:
+    tokenizer = _jieba_tokenizer()
     start = time.perf_counter()
     for _ in range(repeat):
         for text in texts:
@@ -131,7 +153,8 @@ def format_table(result: dict[str, Any]) -> str:
         f"Corpus: {result['corpus']}  ({result['files']} files x {result['repeat']} repeat, {result['jobs']} job(s), "
         f"{os.cpu_count()} CPUs)",
         f"Throughput: {p['docs_per_second']} docs/s, {p['chars_per_second']} chars/s "
-        f"({p['documents']} docs in {p['seconds']}s, {p['failed']} failed)",
+        f"({p['documents']} docs in {p['seconds']}s, {p['failed']} failed), after a one-off "
+        f"start-up of {p['startup_seconds']}s per process (imports, models, dictionaries)",
         f"Peak memory: {p['peak_rss_mb']} MiB; RSS after each pass: {p['rss_mb_after_each_pass']} MiB",
         "",
         f"{'format':8s} {'docs':>6s} {'ms/doc':>8s} {'docs/s/core':>12s}",
@@ -144,9 +167,11 @@ def format_table(result: dict[str, Any]) -> str:
             f"{stage:22s} {seconds:>9.3f} {p['stage_share'][stage]:>7.1%} {seconds / p['documents'] * 1000:>8.3f}"
         )
     j = result["jieba_alone"]
+    reference = p["jieba_interleaved_ms_per_doc"] or j["ms_per_doc"]
     lines += [
         "",
-        f"jieba alone on the same text: {j['ms_per_doc']} ms/doc; whole pipeline: "
+        f"jieba alone on the same text: {reference} ms/doc (timed after each document"
+        f"{'' if p['jieba_interleaved_ms_per_doc'] else ' - separately, jobs > 1'}); whole pipeline: "
         f"{p['cpu_seconds_per_doc_ms']} ms/doc = {result['cost_vs_jieba']}x jieba (target <= 2x)",
     ]
     if result.get("pdfplumber_alone"):
@@ -178,7 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         "jobs": args.jobs,
         "pipeline": pipeline,
         "jieba_alone": jieba_result,
-        "cost_vs_jieba": round(pipeline["cpu_seconds_per_doc_ms"] / max(1e-9, jieba_result["ms_per_doc"]), 2),
+        "cost_vs_jieba": round(
+            pipeline["cpu_seconds_per_doc_ms"]
+            / max(1e-9, pipeline["jieba_interleaved_ms_per_doc"] or jieba_result["ms_per_doc"]),
+            2,
+        ),
         "pdfplumber_alone": bench_pdfplumber([f for f in files if f.suffix.lower() == ".pdf"]),
     }
     print(format_table(result))
