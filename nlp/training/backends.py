@@ -35,8 +35,12 @@ class SpacyTextClassifier:
 
     @staticmethod
     def blank():
+        import logging
+
+        import jieba
         import spacy
 
+        jieba.setLogLevel(logging.WARNING)  # its default logger prints at DEBUG
         return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> SpacyTextClassifier:

@@ -12,11 +12,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-COLUMNS = ("text", "label", "source", "doc", "agency")
+COLUMNS = ("text", "label", "source", "doc", "agency", "title")
 
 
 def to_dataset(examples: Sequence[dict[str, Any]]):
-    """A ``Dataset`` with the columns text, label, source (gold|weak|…), doc, agency."""
+    """A ``Dataset`` with the columns text, label, source (gold|weak|…), doc, agency and
+    title (the section title where the task has one; empty otherwise)."""
     import datasets
 
     rows = {column: [str(e.get(column) or "") for e in examples] for column in COLUMNS}
