@@ -57,7 +57,31 @@ def test_scores_against_gold(run_output: Path, task: str):
     assert score is not None and score >= FLOORS[task], (task, result["overall"][task])
 
 
+# The held-out gold (corpora/heldout) was annotated without the pipeline, for reports
+# the rules were not tuned on; its scores are the honest ones. Check recall there is
+# 5/8: two of the three misses are P8 failures the annotator marked as disputable.
+HELDOUT_FLOORS = {
+    "meta": 1.0,
+    "sections": 0.98,
+    "cells": 0.98,
+    "metrics": 0.99,
+    "indicators": 0.95,
+    "checks": 0.6,
+    "weaknesses": 0.95,
+    "categories": 0.95,
+}
+
+
 @pytest.mark.slow
-def test_no_false_alarm(run_output: Path):
-    result = evaluate(GOLD, SAMPLE, pred_dir=run_output)
+@pytest.mark.parametrize("gold_dir", [GOLD, GOLD.parent / "heldout"], ids=["dev", "heldout"])
+def test_no_false_alarm(run_output: Path, gold_dir: Path):
+    result = evaluate(gold_dir, SAMPLE, pred_dir=run_output)
     assert result["overall"]["checks"]["extra"] == 0, result["misses"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", sorted(HELDOUT_FLOORS))
+def test_scores_against_heldout_gold(run_output: Path, task: str):
+    result = evaluate(GOLD.parent / "heldout", SAMPLE, pred_dir=run_output)
+    score = result["overall"][task]["score"]
+    assert score is not None and score >= HELDOUT_FLOORS[task], (task, result["overall"][task])
