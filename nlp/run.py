@@ -142,6 +142,15 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
     fails = {k: v for k, v in summary["check_verdicts"].items() if k.endswith(":fail")}
     if fails:
         print("Checks failed: " + ", ".join(f"{k.split(':')[0]} {v}" for k, v in fails.items()))
+    recurring = summary.get("recurring_weaknesses") or {}
+    if recurring.get("reports_by_category"):
+        top = list(recurring["reports_by_category"].items())[:5]
+        print("Weaknesses by reports stating them: " + ", ".join(f"{k} {v}" for k, v in top))
+        for item in recurring.get("repeated", [])[:5]:
+            print(f"  recurring: {item['agency']} {item['category']}: {item['summary']}")
+        more = len(recurring.get("repeated", [])) - 5
+        if more > 0:
+            print(f"  ... and {more} more (see weaknesses.json)")
     by_stage = defaultdict(float, summary["stage_seconds"])
     if by_stage:
         top = sorted(by_stage.items(), key=lambda kv: -kv[1])[:5]
