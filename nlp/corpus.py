@@ -90,6 +90,8 @@ _WORKER: Processor | None = None
 
 
 _WORKER_ERROR: str | None = None
+# How long the last process_corpus took to build its pipeline (imports, models).
+startup_seconds = 0.0
 
 
 def _init_worker(config: str | None, root: Path | None) -> None:
@@ -122,9 +124,13 @@ def process_corpus(
     The pipeline is built here first, so a bad config or a missing model fails the run
     at once with its own error instead of failing every document.
     """
-    global _WORKER, _WORKER_ERROR
+    global _WORKER, _WORKER_ERROR, startup_seconds
+    import time
+
+    started = time.perf_counter()
     _WORKER, _WORKER_ERROR = Processor(config, root), None
     _WORKER.pipeline  # raises here, in the parent, on a bad config or model
+    startup_seconds = time.perf_counter() - started
     if jobs <= 1:
         for path in files:
             yield _work(path)
