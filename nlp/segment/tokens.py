@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from itertools import accumulate
 from pathlib import Path
 
 from ..config import CONFIG_DIR, load_config
@@ -34,14 +35,9 @@ def jieba_tokenizer(user_dict: str):
 
 def token_spans(tokenizer, text: str, hmm: bool = True) -> list[list[int]]:
     """``[start, end]`` of each jieba token; white-space tokens dropped."""
-    spans = []
-    pos = 0
-    for word in tokenizer.cut(text, HMM=hmm):
-        end = pos + len(word)
-        if not word.isspace():
-            spans.append([pos, end])
-        pos = end
-    return spans
+    words = list(tokenizer.cut(text, HMM=hmm))
+    ends = accumulate(map(len, words))
+    return [[end - len(word), end] for word, end in zip(words, ends) if not word.isspace()]
 
 
 @register_stage("tokenize")
