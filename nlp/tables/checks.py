@@ -206,18 +206,21 @@ class TableChecker(Stage):
         lsum = sum(cells[r].value for r in left)  # type: ignore[misc]
         rsum = sum(cells[r].value for r in right)  # type: ignore[misc]
         lsum, rsum = _tidy(lsum), _tidy(rsum)
+        # The operands as printed, so a reader sees the arithmetic: "0 ≠ 10+1+0+0 (11)".
+        left_text = _operands(left, cells, lsum)
+        right_text = _operands(right, cells, rsum)
         if relation.op == "le":
             ok = lsum <= rsum + 1e-9
             expected = None
-            relation_text = f"{lsum} ≤ {rsum}"
+            relation_text = f"{left_text} ≤ {right_text}"
         else:
             ok = _close(lsum, rsum)
             value = cells[indicator].value
             expected = _tidy(
                 rsum - (lsum - value) if indicator in left else lsum - (rsum - value)
             )
-            relation_text = f"{lsum} = {rsum}"
-        message = f"{name}: {relation_text}" + ("" if ok else " does not hold")
+            relation_text = f"{left_text} {'=' if ok else '≠'} {right_text}"
+        message = f"{name}: {relation_text}"
         if inferred:
             message += " (operands split from run-together digits)"
         return Check(
@@ -363,6 +366,11 @@ def _numbering_gap(sections: Sequence[Section]) -> bool:
     if not numbers:
         return False
     return numbers[0] != 1 or any(b - a > 1 for a, b in pairwise(numbers))
+
+
+def _operands(refs: Sequence[str], cells: dict[str, Cell], total) -> str:
+    values = "+".join(str(_tidy(cells[r].value)) for r in refs)
+    return values if len(refs) == 1 else f"{values} ({total})"
 
 
 def _tidy(value: float) -> float | int:
