@@ -40,13 +40,15 @@ def _peak_mb() -> float:
     return max(own, children) / 1024
 
 
-def bench_pipeline(files: list[Path], root: Path, repeat: int, jobs: int, config: str | None) -> dict[str, Any]:
+def bench_pipeline(
+    files: list[Path], root: Path, repeat: int, jobs: int, config: str | None
+) -> dict[str, Any]:
     from . import corpus
 
     work = [f for _ in range(repeat) for f in files]
     # Start-up (imports, models, dictionaries) is paid once per process: timed apart.
     build_start = time.perf_counter()
-    corpus.Processor(config, root).pipeline
+    corpus.Processor(config, root).load()
     startup = time.perf_counter() - build_start
     tokenizer = _jieba_tokenizer()
     jieba_seconds = 0.0
@@ -82,7 +84,9 @@ def bench_pipeline(files: list[Path], root: Path, repeat: int, jobs: int, config
     busy = sum(stage_seconds.values())
     return {
         "startup_seconds": round(startup, 2),
-        "jieba_interleaved_ms_per_doc": round(jieba_seconds / max(1, docs) * 1000, 3) if jobs == 1 else None,
+        "jieba_interleaved_ms_per_doc": round(jieba_seconds / max(1, docs) * 1000, 3)
+        if jobs == 1
+        else None,
         "documents": docs,
         "failed": failed,
         "characters": chars,
@@ -94,12 +98,16 @@ def bench_pipeline(files: list[Path], root: Path, repeat: int, jobs: int, config
             fmt: {
                 "docs": c["docs"],
                 "ms_per_doc": round(c["seconds"] / c["docs"] * 1000, 2),
-                "docs_per_second_per_core": round(c["docs"] / c["seconds"], 1) if c["seconds"] else None,
+                "docs_per_second_per_core": round(c["docs"] / c["seconds"], 1)
+                if c["seconds"]
+                else None,
             }
             for fmt, c in sorted(by_format.items())
         },
         "stage_seconds": {k: round(v, 4) for k, v in stage_seconds.most_common()},
-        "stage_share": {k: round(v / busy, 3) for k, v in stage_seconds.most_common()} if busy else {},
+        "stage_share": {k: round(v / busy, 3) for k, v in stage_seconds.most_common()}
+        if busy
+        else {},
         "rss_mb_after_each_pass": rss_samples,
         "peak_rss_mb": round(_peak_mb(), 1),
         "_texts": texts,
@@ -130,7 +138,11 @@ def bench_jieba(texts: list[str], repeat: int) -> dict[str, Any]:
                 pass
     elapsed = time.perf_counter() - start
     docs = len(texts) * repeat
-    return {"docs": docs, "seconds": round(elapsed, 3), "ms_per_doc": round(elapsed / max(1, docs) * 1000, 3)}
+    return {
+        "docs": docs,
+        "seconds": round(elapsed, 3),
+        "ms_per_doc": round(elapsed / max(1, docs) * 1000, 3),
+    }
 
 
 def bench_pdfplumber(pdfs: list[Path]) -> dict[str, Any] | None:
@@ -144,23 +156,33 @@ def bench_pdfplumber(pdfs: list[Path]) -> dict[str, Any] | None:
             for page in pdf.pages:
                 page.extract_text()
     elapsed = time.perf_counter() - start
-    return {"pdfs": len(pdfs), "seconds": round(elapsed, 3), "pdfs_per_second": round(len(pdfs) / elapsed, 2)}
+    return {
+        "pdfs": len(pdfs),
+        "seconds": round(elapsed, 3),
+        "pdfs_per_second": round(len(pdfs) / elapsed, 2),
+    }
 
 
 def format_table(result: dict[str, Any]) -> str:
     p = result["pipeline"]
     lines = [
-        f"Corpus: {result['corpus']}  ({result['files']} files x {result['repeat']} repeat, {result['jobs']} job(s), "
-        f"{os.cpu_count()} CPUs)",
-        f"Throughput: {p['docs_per_second']} docs/s, {p['chars_per_second']} chars/s "
-        f"({p['documents']} docs in {p['seconds']}s, {p['failed']} failed), after a one-off "
-        f"start-up of {p['startup_seconds']}s per process (imports, models, dictionaries)",
+        (
+            f"Corpus: {result['corpus']}  ({result['files']} files x {result['repeat']} repeat, {result['jobs']} job(s), "
+            f"{os.cpu_count()} CPUs)"
+        ),
+        (
+            f"Throughput: {p['docs_per_second']} docs/s, {p['chars_per_second']} chars/s "
+            f"({p['documents']} docs in {p['seconds']}s, {p['failed']} failed), after a one-off "
+            f"start-up of {p['startup_seconds']}s per process (imports, models, dictionaries)"
+        ),
         f"Peak memory: {p['peak_rss_mb']} MiB; RSS after each pass: {p['rss_mb_after_each_pass']} MiB",
         "",
         f"{'format':8s} {'docs':>6s} {'ms/doc':>8s} {'docs/s/core':>12s}",
     ]
     for fmt, f in p["by_format"].items():
-        lines.append(f"{fmt:8s} {f['docs']:>6d} {f['ms_per_doc']:>8.2f} {f['docs_per_second_per_core']!s:>12s}")
+        lines.append(
+            f"{fmt:8s} {f['docs']:>6d} {f['ms_per_doc']:>8.2f} {f['docs_per_second_per_core']!s:>12s}"
+        )
     lines += ["", f"{'stage':22s} {'seconds':>9s} {'share':>7s} {'ms/doc':>8s}"]
     for stage, seconds in p["stage_seconds"].items():
         lines.append(
@@ -170,23 +192,38 @@ def format_table(result: dict[str, Any]) -> str:
     reference = p["jieba_interleaved_ms_per_doc"] or j["ms_per_doc"]
     lines += [
         "",
-        f"jieba alone on the same text: {reference} ms/doc (timed after each document"
-        f"{'' if p['jieba_interleaved_ms_per_doc'] else ' - separately, jobs > 1'}); whole pipeline: "
-        f"{p['cpu_seconds_per_doc_ms']} ms/doc = {result['cost_vs_jieba']}x jieba (target <= 2x)",
+        (
+            f"jieba alone on the same text: {reference} ms/doc (timed after each document"
+            f"{'' if p['jieba_interleaved_ms_per_doc'] else ' - separately, jobs > 1'}); whole pipeline: "
+            f"{p['cpu_seconds_per_doc_ms']} ms/doc = {result['cost_vs_jieba']}x jieba (target <= 2x)"
+        ),
     ]
     if result.get("pdfplumber_alone"):
         q = result["pdfplumber_alone"]
-        lines.append(f"pdfplumber alone (text of every page): {q['pdfs_per_second']} PDFs/s")
+        lines.append(
+            f"pdfplumber alone (text of every page): {q['pdfs_per_second']} PDFs/s"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nlp.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m nlp.bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("corpus", type=Path)
-    parser.add_argument("--repeat", type=int, default=3, help="passes over the corpus (default 3)")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="passes over the corpus (default 3)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (default 1)"
+    )
     parser.add_argument("--config", default=None, help="pipeline config")
-    parser.add_argument("--json", type=Path, default=Path("out/bench.json"), help="where to write the JSON")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path("out/bench.json"),
+        help="where to write the JSON",
+    )
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         print(f"Corpus path {args.corpus} does not exist.", file=sys.stderr)
@@ -205,14 +242,21 @@ def main(argv: list[str] | None = None) -> int:
         "jieba_alone": jieba_result,
         "cost_vs_jieba": round(
             pipeline["cpu_seconds_per_doc_ms"]
-            / max(1e-9, pipeline["jieba_interleaved_ms_per_doc"] or jieba_result["ms_per_doc"]),
+            / max(
+                1e-9,
+                pipeline["jieba_interleaved_ms_per_doc"] or jieba_result["ms_per_doc"],
+            ),
             2,
         ),
-        "pdfplumber_alone": bench_pdfplumber([f for f in files if f.suffix.lower() == ".pdf"]),
+        "pdfplumber_alone": bench_pdfplumber(
+            [f for f in files if f.suffix.lower() == ".pdf"]
+        ),
     }
     print(format_table(result))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    args.json.write_text(
+        json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return 0
 
 

@@ -32,8 +32,9 @@ from .search.sqlite_index import SqliteIndex
 QUERIES = CONFIG_DIR / "search" / "bench_queries.yaml"
 
 
-def replicas(records: list[tuple[dict[str, Any], str]], n: int
-             ) -> Iterator[tuple[dict[str, Any], str]]:
+def replicas(
+    records: list[tuple[dict[str, Any], str]], n: int
+) -> Iterator[tuple[dict[str, Any], str]]:
     """``n`` reports: the records again and again, each copy under a new doc_id."""
     for i in range(n):
         record, sha = records[i % len(records)]
@@ -57,9 +58,14 @@ def _filters(spec: dict[str, Any]) -> Filters:
     return Filters(
         labels=tuple(filter(None, [spec.get("label")])),
         categories=tuple(filter(None, [spec.get("category")])),
-        agency=spec.get("agency"), year_from=year_from, year_to=year_to,
-        province=spec.get("province"), admin_level=spec.get("admin_level"),
-        template=spec.get("template"), failed_checks=spec.get("failed_checks"))
+        agency=spec.get("agency"),
+        year_from=year_from,
+        year_to=year_to,
+        province=spec.get("province"),
+        admin_level=spec.get("admin_level"),
+        template=spec.get("template"),
+        failed_checks=spec.get("failed_checks"),
+    )
 
 
 def bench(out: Path, reports: int, db: Path, repeat: int) -> dict[str, Any]:
@@ -97,15 +103,24 @@ def bench(out: Path, reports: int, db: Path, repeat: int) -> dict[str, Any]:
             result = None
             for _ in range(repeat):
                 t0 = time.perf_counter()
-                result = index.search(spec.get("query", ""), filters, limit=10,
-                                      per_report=bool(spec.get("per_report")))
+                result = index.search(
+                    spec.get("query", ""),
+                    filters,
+                    limit=10,
+                    per_report=bool(spec.get("per_report")),
+                )
                 times.append(time.perf_counter() - t0)
             latencies += times
-            per_query.append({
-                "query": spec.get("query", ""), "filters": filters.to_dict(),
-                "per_report": bool(spec.get("per_report")), "hits": result.total,
-                "median_ms": round(statistics.median(times) * 1000, 2),
-                "max_ms": round(max(times) * 1000, 2)})
+            per_query.append(
+                {
+                    "query": spec.get("query", ""),
+                    "filters": filters.to_dict(),
+                    "per_report": bool(spec.get("per_report")),
+                    "hits": result.total,
+                    "median_ms": round(statistics.median(times) * 1000, 2),
+                    "max_ms": round(max(times) * 1000, 2),
+                }
+            )
 
     built = stats.added + stats.replaced
     return {
@@ -120,14 +135,20 @@ def bench(out: Path, reports: int, db: Path, repeat: int) -> dict[str, Any]:
             "sections_per_second": round(stats.sections / stats.seconds, 1),
             "optimize_seconds": round(optimize_seconds, 2),
             "db_megabytes": round(db.stat().st_size / 2**20, 1),
-            "documents_only_reports_per_second": round(min(reports, 1000) / build_seconds, 1),
+            "documents_only_reports_per_second": round(
+                min(reports, 1000) / build_seconds, 1
+            ),
         },
         "read_records": {"reports_per_second": round(len(records) / read_seconds, 1)},
-        "es_bulk": {"documents": bulk["documents"],
-                    "documents_per_second": round(bulk["documents"] / bulk_seconds, 1),
-                    "megabytes": round(len(sink.getvalue().encode()) / 2**20, 1)},
+        "es_bulk": {
+            "documents": bulk["documents"],
+            "documents_per_second": round(bulk["documents"] / bulk_seconds, 1),
+            "megabytes": round(len(sink.getvalue().encode()) / 2**20, 1),
+        },
         "queries": {
-            "distinct": len(specs), "repeat": repeat, "runs": len(latencies),
+            "distinct": len(specs),
+            "repeat": repeat,
+            "runs": len(latencies),
             "median_ms": round(statistics.median(latencies) * 1000, 2),
             "p95_ms": round(percentile(latencies, 95) * 1000, 2),
             "max_ms": round(max(latencies) * 1000, 2),
@@ -140,12 +161,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m nlp.bench_search",
         description="Index build rate and query latency over a run's records replicated "
-                    "to N reports.")
+        "to N reports.",
+    )
     parser.add_argument("out", type=Path, help="run folder of `python -m nlp.run`")
-    parser.add_argument("--reports", type=int, default=10_000,
-                        help="reports to index (default: 10000)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each query (default: 5)")
-    parser.add_argument("--db", type=Path, help="index file (default: a temporary file)")
+    parser.add_argument(
+        "--reports", type=int, default=10_000, help="reports to index (default: 10000)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of each query (default: 5)"
+    )
+    parser.add_argument(
+        "--db", type=Path, help="index file (default: a temporary file)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.reports < 1 or args.repeat < 1:
@@ -160,22 +187,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     b, q = result["build"], result["queries"]
-    print(f"Indexed {result['reports']} reports ({result['sections']} sections, replicated from "
-          f"{result['source_reports']}) in {b['seconds']}s: {b['reports_per_second']} reports/s, "
-          f"{b['sections_per_second']} sections/s; optimize {b['optimize_seconds']}s; "
-          f"index {b['db_megabytes']} MB.")
-    print(f"Documents alone: {b['documents_only_reports_per_second']} reports/s; reading "
-          f"records from JSON: {result['read_records']['reports_per_second']} reports/s; "
-          f"bulk NDJSON: {result['es_bulk']['documents_per_second']} documents/s.")
-    print(f"Queries: {q['distinct']} queries x {q['repeat']} runs: median {q['median_ms']} ms, "
-          f"95th percentile {q['p95_ms']} ms, max {q['max_ms']} ms.")
+    print(
+        f"Indexed {result['reports']} reports ({result['sections']} sections, replicated from "
+        f"{result['source_reports']}) in {b['seconds']}s: {b['reports_per_second']} reports/s, "
+        f"{b['sections_per_second']} sections/s; optimize {b['optimize_seconds']}s; "
+        f"index {b['db_megabytes']} MB."
+    )
+    print(
+        f"Documents alone: {b['documents_only_reports_per_second']} reports/s; reading "
+        f"records from JSON: {result['read_records']['reports_per_second']} reports/s; "
+        f"bulk NDJSON: {result['es_bulk']['documents_per_second']} documents/s."
+    )
+    print(
+        f"Queries: {q['distinct']} queries x {q['repeat']} runs: median {q['median_ms']} ms, "
+        f"95th percentile {q['p95_ms']} ms, max {q['max_ms']} ms."
+    )
     for row in q["per_query"]:
         filters = ", ".join(f"{k}={v}" for k, v in row["filters"].items())
-        print(f"  {row['median_ms']:>8.2f} ms  {row['hits']:>7} hits  {row['query'] or '-'}"
-              f"{'  [' + filters + ']' if filters else ''}"
-              f"{'  per report' if row['per_report'] else ''}")
+        print(
+            f"  {row['median_ms']:>8.2f} ms  {row['hits']:>7} hits  {row['query'] or '-'}"
+            f"{'  [' + filters + ']' if filters else ''}"
+            f"{'  per report' if row['per_report'] else ''}"
+        )
     if args.json:
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     return 0
 
 

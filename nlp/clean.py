@@ -37,7 +37,9 @@ _LINE_EDGE_SPACE = re.compile(r"^[ \t\u00a0]+|[ \t\u00a0]+$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
 _EDGE_NEWLINES = re.compile(r"\A\s+|\s+\Z")
 # Frequent characters that exist only in traditional script.
-_TRADITIONAL = frozenset("們於與會這個資訊開請條報務縣區機關為發對時說國際經濟體訂點號屬錄處歲")
+_TRADITIONAL = frozenset(
+    "們於與會這個資訊開請條報務縣區機關為發對時說國際經濟體訂點號屬錄處歲"
+)
 _SENTENCE_END = "。:;!?；：！？…"
 _LINE_START_HEADING = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[.、](?!\d)|"
@@ -70,7 +72,13 @@ class Cleaner(Stage):
         cfg = load_config(config)
         flags = re.MULTILINE
         self.header_rules = [
-            (r["name"], re.compile(r["pattern"], flags | re.DOTALL if "\\A" in r["pattern"] else flags), r.get("within_first"))
+            (
+                r["name"],
+                re.compile(
+                    r["pattern"], flags | re.DOTALL if "\\A" in r["pattern"] else flags
+                ),
+                r.get("within_first"),
+            )
             for r in cfg.get("header", [])
         ]
         self.furniture_rules = [
@@ -78,7 +86,9 @@ class Cleaner(Stage):
             for r in cfg.get("furniture", [])
         ]
         self.spam = SpamMatcher(cfg.get("spam", {}))
-        self.page_number = re.compile(cfg.get("pdf", {}).get("page_number", r"(?!)"), flags)
+        self.page_number = re.compile(
+            cfg.get("pdf", {}).get("page_number", r"(?!)"), flags
+        )
         self.version = cfg["version"]
 
     @classmethod
@@ -88,9 +98,11 @@ class Cleaner(Stage):
 
     def __call__(self, report: Report, doc: RawDocument | None = None) -> Report:
         raw = report.text if doc is None else doc.text
-        pages = doc.pages if doc is not None else [
-            (p.number, p.start, p.end) for p in report.source.pages
-        ]
+        pages = (
+            doc.pages
+            if doc is not None
+            else [(p.number, p.start, p.end) for p in report.source.pages]
+        )
         fmt = report.source.format
         mapped = MappedText(raw)
         removals = self._removals(raw, fmt, pages)
@@ -98,19 +110,29 @@ class Cleaner(Stage):
         self._normalise(mapped, fmt)
         report.text = mapped.text
         report.removals = removals
-        report.offset_map = [OffsetSpan(start=s, raw_start=r, length=n) for s, r, n in mapped.runs]
+        report.offset_map = [
+            OffsetSpan(start=s, raw_start=r, length=n) for s, r, n in mapped.runs
+        ]
         report.source.pages = _remap_pages(pages, mapped)
         report.config["cleaning"] = self.version
         if not report.text.strip():
-            report.add_error("clean", "empty_after_cleaning", Errors.E108.format(path=report.source.path))
+            report.add_error(
+                "clean",
+                "empty_after_cleaning",
+                Errors.E108.format(path=report.source.path),
+            )
         return report
 
-    def _removals(self, raw: str, fmt: str, pages: list[tuple[int, int, int]]) -> list[Removal]:
+    def _removals(
+        self, raw: str, fmt: str, pages: list[tuple[int, int, int]]
+    ) -> list[Removal]:
         found: list[Removal] = []
 
         def add(kind: str, rule: str, s: int, e: int) -> None:
             if e > s:
-                found.append(Removal(kind=kind, rule=rule, raw_start=s, raw_end=e, text=raw[s:e]))
+                found.append(
+                    Removal(kind=kind, rule=rule, raw_start=s, raw_end=e, text=raw[s:e])
+                )
 
         for name, pattern, within in self.header_rules:
             for m in pattern.finditer(raw if within is None else raw[:within]):
@@ -127,8 +149,8 @@ class Cleaner(Stage):
             for number, start, end in pages:
                 for m in self.page_number.finditer(raw, start, end):
                     # Only the first or last non-empty line of a page is a running number.
-                    before = raw[start:m.start()].strip()
-                    after = raw[m.end():end].strip()
+                    before = raw[start : m.start()].strip()
+                    after = raw[m.end() : end].strip()
                     if not before or not after:
                         add("page_number", f"page {number}", *m.span())
         found.sort(key=lambda r: (r.raw_start, -r.raw_end))
@@ -149,8 +171,12 @@ class Cleaner(Stage):
         if fmt in ("pdf",):
             mapped.delete(_pdf_line_joins(mapped.text))
         mapped.delete(m.span() for m in _INNER_SPACE.finditer(mapped.text))
-        mapped.delete((m.start() + 1, m.end()) for m in _MULTI_SPACE.finditer(mapped.text))
-        mapped.delete((m.start() + 2, m.end()) for m in _BLANK_LINES.finditer(mapped.text))
+        mapped.delete(
+            (m.start() + 1, m.end()) for m in _MULTI_SPACE.finditer(mapped.text)
+        )
+        mapped.delete(
+            (m.start() + 2, m.end()) for m in _BLANK_LINES.finditer(mapped.text)
+        )
         mapped.delete(m.span() for m in _EDGE_NEWLINES.finditer(mapped.text))
 
 
@@ -172,7 +198,8 @@ class SpamMatcher:
             self.automaton.make_automaton()
         patterns = cfg.get("patterns", [])
         self.tail = re.compile("|".join(patterns)) if patterns else None
-        self.brand = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]{1,%d}$" % int(cfg.get("brand_chars", 4)))
+        brand_chars = int(cfg.get("brand_chars", 4))
+        self.brand = re.compile(rf"[A-Za-z0-9\u4e00-\u9fff]{{1,{brand_chars}}}$")
         self.separator = re.compile(cfg.get("separators", r"\s*") + "$")
         self.leading = re.compile("(?:" + cfg.get("leading", "(?!)") + ")$")
 
@@ -190,7 +217,9 @@ class SpamMatcher:
         hits.sort()
         merged: list[list[int]] = []
         for s, e in hits:
-            if merged and (s <= merged[-1][1] or self.separator.match(raw[merged[-1][1]:s])):
+            if merged and (
+                s <= merged[-1][1] or self.separator.match(raw[merged[-1][1] : s])
+            ):
                 merged[-1][1] = max(merged[-1][1], e)
             else:
                 merged.append([s, e])
@@ -217,7 +246,9 @@ def _to_simplified(mapped: MappedText) -> None:
         new = converter.convert(line)
         if len(new) != len(line):
             # Phrase conversion changed the length: fall back to character by character.
-            new = "".join(c if len(c := converter.convert(ch)) == 1 else ch for ch in line)
+            new = "".join(
+                c if len(c := converter.convert(ch)) == 1 else ch for ch in line
+            )
         converted.append(new)
     mapped.replace_same_length("\n".join(converted))
 
@@ -254,8 +285,16 @@ def _remap_pages(pages: list[tuple[int, int, int]], mapped: MappedText) -> list[
     result = []
     runs = mapped.runs
     for number, raw_start, raw_end in pages:
-        starts = [run[0] + max(0, raw_start - run[1]) for run in runs if run[1] + run[2] > raw_start and run[1] < raw_end]
-        ends = [run[0] + min(run[2], raw_end - run[1]) for run in runs if run[1] + run[2] > raw_start and run[1] < raw_end]
+        starts = [
+            run[0] + max(0, raw_start - run[1])
+            for run in runs
+            if run[1] + run[2] > raw_start and run[1] < raw_end
+        ]
+        ends = [
+            run[0] + min(run[2], raw_end - run[1])
+            for run in runs
+            if run[1] + run[2] > raw_start and run[1] < raw_end
+        ]
         if starts:
             result.append(Page(number=number, start=min(starts), end=max(ends)))
     return result

@@ -17,7 +17,7 @@ from .errors import ConfigError, Errors
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_cached(path: str) -> dict[str, Any]:
     file = Path(path)
     if not file.is_file():
@@ -27,7 +27,9 @@ def _load_cached(path: str) -> dict[str, Any]:
     except yaml.YAMLError as e:
         raise ConfigError(Errors.E002.format(path=file, detail=e)) from e
     if not isinstance(data, dict):
-        raise ConfigError(Errors.E003.format(path=file, detail="top level is not a mapping"))
+        raise ConfigError(
+            Errors.E003.format(path=file, detail="top level is not a mapping")
+        )
     if "version" not in data:
         raise ConfigError(Errors.E003.format(path=file, detail="no 'version' key"))
     return data

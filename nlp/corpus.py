@@ -56,6 +56,11 @@ class Processor:
             self._pipeline = Pipeline.from_config(self.config)
         return self._pipeline
 
+    def load(self) -> Processor:
+        """Build the pipeline now (imports, models, dictionaries) rather than lazily."""
+        _ = self.pipeline
+        return self
+
     def process(self, path: Path) -> Report:
         import time
 
@@ -68,7 +73,9 @@ class Processor:
             return report
         except (NlpError, OSError, ValueError) as e:  # unexpected reader failure
             report = empty_report(path, self.root)
-            report.add_error("ingest", type(e).__name__, Errors.E109.format(path=path, detail=e))
+            report.add_error(
+                "ingest", type(e).__name__, Errors.E109.format(path=path, detail=e)
+            )
             return report
         self.ingest_seconds = time.perf_counter() - start
         if report.errors:
@@ -80,7 +87,8 @@ class Processor:
         self.ingest_seconds = 0.0
         report = self.process(path)
         timings = {
-            name: t.seconds - before.get(name, 0.0) for name, t in self.pipeline.timings.items()
+            name: t.seconds - before.get(name, 0.0)
+            for name, t in self.pipeline.timings.items()
         }
         timings["ingest+clean"] = self.ingest_seconds
         return Outcome(record=report.to_dict(), timings=timings)
@@ -99,11 +107,15 @@ def _init_worker(config: str | None, root: Path | None) -> None:
     raises respawns its workers forever; the error is reported per document instead."""
     global _WORKER, _WORKER_ERROR
     logging.basicConfig(level=logging.WARNING)
-    if _WORKER is not None and _WORKER._pipeline is not None and _WORKER.config == config:
+    if (
+        _WORKER is not None
+        and _WORKER._pipeline is not None
+        and _WORKER.config == config
+    ):
         return  # forked from the parent with the pipeline already built
     _WORKER = Processor(config, root)
     try:
-        _WORKER.pipeline
+        _WORKER.load()
     except Exception as e:  # noqa: BLE001 - reported with every document
         _WORKER_ERROR = f"{type(e).__name__}: {e}"
 
@@ -129,7 +141,7 @@ def process_corpus(
 
     started = time.perf_counter()
     _WORKER, _WORKER_ERROR = Processor(config, root), None
-    _WORKER.pipeline  # raises here, in the parent, on a bad config or model
+    _WORKER.load()  # raises here, in the parent, on a bad config or model
     startup_seconds = time.perf_counter() - started
     if jobs <= 1:
         for path in files:

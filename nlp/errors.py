@@ -8,10 +8,16 @@ from __future__ import annotations
 
 class Errors:
     # configuration
-    E001 = "Config file {path} not found. Run from the repository root or pass --config."
+    E001 = (
+        "Config file {path} not found. Run from the repository root or pass --config."
+    )
     E002 = "Config file {path} is not valid YAML: {detail}"
-    E003 = "Config file {path} is invalid: {detail}. Fix the file; see configs/README.md."
-    E010 = "Pipeline config {path} has no 'stages' list. List the stages to run in order."
+    E003 = (
+        "Config file {path} is invalid: {detail}. Fix the file; see configs/README.md."
+    )
+    E010 = (
+        "Pipeline config {path} has no 'stages' list. List the stages to run in order."
+    )
     E011 = "Pipeline config {path} names unknown stage {name!r}. Known stages: {known}."
     E012 = "Stage {stage} skipped: a stage it needs failed on this document."
     # ingest
@@ -19,7 +25,9 @@ class Errors:
     E101 = "{path}: unknown extension {ext!r}. Supported: {supported}."
     E102 = "{path}: cannot decode the text: {detail}. Convert it to UTF-8 or GB18030."
     E103 = "{path}: looks like binary data, not text ({detail}). Check the file."
-    E104 = "{path}: cannot read the PDF: {detail}. The file may be truncated or encrypted."
+    E104 = (
+        "{path}: cannot read the PDF: {detail}. The file may be truncated or encrypted."
+    )
     E105 = "{path}: the PDF has no text layer (scanned?). OCR it before processing."
     E106 = "{path}: cannot read the DOCX: {detail}. Save it again as .docx."
     E107 = "{path}: cannot parse the HTML: {detail}."
@@ -28,17 +36,23 @@ class Errors:
     # models
     E200 = "Model {path} is missing. Train it with `python -m nlp.train {task} --out {path}`."
     E201 = "Model {path} is incompatible: {detail}. Retrain it with `python -m nlp.train {task}`."
-    E202 = "{name} is not fitted yet. Call fit() or load a trained model with from_disk()."
+    E202 = (
+        "{name} is not fitted yet. Call fit() or load a trained model with from_disk()."
+    )
     # command line
     E300 = "Corpus path {path} does not exist."
     E301 = "Gold directory {path} has no *.gold.json files."
     E302 = "Source report {name} for gold file {gold} not found in {where}."
     # tables (indicator config, table parsing, sum and template checks)
-    E400 = "Indicator config {path}: unknown key {key!r} in {where}. Allowed: {allowed}."
+    E400 = (
+        "Indicator config {path}: unknown key {key!r} in {where}. Allowed: {allowed}."
+    )
     E401 = "Indicator config {path}: duplicate {what} {id!r} in {where}. Ids must be unique."
     E402 = "Indicator config {path}: {where} refers to unknown {what} {id!r}. Define it first."
     E403 = "Indicator config {path}: {where} is invalid: {detail}. Fix the file."
-    E410 = "Table {table}: row {row!r} has {found} values where {expected} were expected."
+    E410 = (
+        "Table {table}: row {row!r} has {found} values where {expected} were expected."
+    )
     E411 = "Table {table}: digits {digits!r} of row {row!r} split in several ways; cells kept unreadable."
     E412 = "Table {table}: digits {digits!r} of row {row!r} cannot make {n} cells; cells kept unreadable."
     # metrics (figures in prose, indicator mapping, text-table checks)
@@ -47,7 +61,9 @@ class Errors:
     E502 = "Metrics config: rule at {where} is malformed ({detail}). Fix the rule."
     # sections (segmentation and labelling)
     E600 = "Section config {path} is invalid: {detail}. Fix the file; see its comments."
-    E601 = "Section config {path} uses label {label!r}, which is not in its `labels` list."
+    E601 = (
+        "Section config {path} uses label {label!r}, which is not in its `labels` list."
+    )
     E602 = "Cannot train the section classifier: {detail}."
     E603 = "Unknown section classifier backend {backend!r}. Use 'sklearn' or 'spacy'."
     E604 = "jieba user dictionary {path} not found. Restore configs/jieba_dict.txt."
@@ -67,7 +83,9 @@ class Errors:
         "No records under {path}: expected OUT/corpus.jsonl or OUT/docs/*.json written by "
         "`python -m nlp.run CORPUS --out OUT`."
     )
-    E802 = "{path} line {line}: not a JSON record ({detail}). Re-run `python -m nlp.run`."
+    E802 = (
+        "{path} line {line}: not a JSON record ({detail}). Re-run `python -m nlp.run`."
+    )
     E803 = "{path}: a record has no doc_id. Re-run `python -m nlp.run`."
     E804 = (
         "This Python's sqlite3 has no FTS5 ({detail}). Use a Python built with SQLite 3.9+ "

@@ -18,7 +18,16 @@ from typing import Any
 
 from .errors import Errors
 
-TASKS = ("meta", "sections", "cells", "metrics", "indicators", "checks", "weaknesses", "categories")
+TASKS = (
+    "meta",
+    "sections",
+    "cells",
+    "metrics",
+    "indicators",
+    "checks",
+    "weaknesses",
+    "categories",
+)
 
 
 def norm(text: str | None) -> str:
@@ -31,7 +40,9 @@ def overlap_ok(a: str, b: str) -> bool:
     a, b = norm(a), norm(b)
     if not a or not b:
         return False
-    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(
+        0, len(a), 0, len(b)
+    )
     return match.size * 2 >= min(len(a), len(b))
 
 
@@ -84,7 +95,10 @@ def _meta(gold, pred, score: Score) -> None:
     agency = bool(ga and pa) and (ga in pa or pa in ga)
     year = g.get("year") == p.get("year")
     template = g.get("template") == p.get("template")
-    score.add(agency and year and template, {"gold": g, "pred": {k: p.get(k) for k in ("agency", "year", "template")}})
+    score.add(
+        agency and year and template,
+        {"gold": g, "pred": {k: p.get(k) for k in ("agency", "year", "template")}},
+    )
 
 
 def _sections(gold, pred, score: Score) -> None:
@@ -95,7 +109,9 @@ def _sections(gold, pred, score: Score) -> None:
         candidates = [i for i, (t, _) in enumerate(out) if i not in used and t == title]
         if not candidates:
             candidates = [
-                i for i, (t, _) in enumerate(out) if i not in used and t and (title in t or t in title)
+                i
+                for i, (t, _) in enumerate(out)
+                if i not in used and t and (title in t or t in title)
             ]
         if not candidates:
             score.add(False, {"title": gs["title"], "gold": gs["label"], "pred": None})
@@ -103,7 +119,10 @@ def _sections(gold, pred, score: Score) -> None:
         i = candidates[0]
         used.add(i)
         label = out[i][1].get("label")
-        score.add(label == gs["label"], {"title": gs["title"], "gold": gs["label"], "pred": label})
+        score.add(
+            label == gs["label"],
+            {"title": gs["title"], "gold": gs["label"], "pred": label},
+        )
 
 
 def _cells(gold, pred, score: Score) -> None:
@@ -115,7 +134,9 @@ def _cells(gold, pred, score: Score) -> None:
                 cells[ind] = cell.get("value")
     for ind, value in gold.get("cells", {}).items():
         got = cells.get(ind)
-        score.add(same_number(got, value), {"indicator": ind, "gold": value, "pred": got})
+        score.add(
+            same_number(got, value), {"indicator": ind, "gold": value, "pred": got}
+        )
 
 
 def _metrics(gold, pred, recall: Score, indicators: Score) -> None:
@@ -131,21 +152,36 @@ def _metrics(gold, pred, recall: Score, indicators: Score) -> None:
             if overlap_ok(m.get("text", ""), gm.get("text", "")):
                 found = i
                 break
-        recall.add(found is not None, {"text": gm["text"], "value": gm.get("value"), "unit": gm.get("unit")})
+        recall.add(
+            found is not None,
+            {"text": gm["text"], "value": gm.get("value"), "unit": gm.get("unit")},
+        )
         if found is not None:
             used.add(found)
             got = out[found].get("indicator")
-            indicators.add(got == gm.get("indicator"), {"text": gm["text"], "gold": gm.get("indicator"), "pred": got})
+            indicators.add(
+                got == gm.get("indicator"),
+                {"text": gm["text"], "gold": gm.get("indicator"), "pred": got},
+            )
     recall.extra = len(out) - len(used)
 
 
 def _checks(gold, pred, score: Score) -> None:
-    fails = [c for c in pred.get("checks", []) if c.get("verdict") == "fail" and c.get("kind") != "cross_year"]
+    fails = [
+        c
+        for c in pred.get("checks", [])
+        if c.get("verdict") == "fail" and c.get("kind") != "cross_year"
+    ]
     used: set[int] = set()
     for gc in gold.get("checks", []):
         found = next(
-            (i for i, c in enumerate(fails) if i not in used and c.get("kind") == gc.get("kind")
-             and c.get("indicator") == gc.get("indicator")),
+            (
+                i
+                for i, c in enumerate(fails)
+                if i not in used
+                and c.get("kind") == gc.get("kind")
+                and c.get("indicator") == gc.get("indicator")
+            ),
             None,
         )
         score.add(found is not None, gc)
@@ -153,8 +189,14 @@ def _checks(gold, pred, score: Score) -> None:
             used.add(found)
     score.extra = len(fails) - len(used)
     score.misses.extend(
-        {"false_alarm": {k: c.get(k) for k in ("kind", "rule", "indicator", "left", "right", "message")}}
-        for i, c in enumerate(fails) if i not in used
+        {
+            "false_alarm": {
+                k: c.get(k)
+                for k in ("kind", "rule", "indicator", "left", "right", "message")
+            }
+        }
+        for i, c in enumerate(fails)
+        if i not in used
     )
 
 
@@ -163,14 +205,21 @@ def _weaknesses(gold, pred, recall: Score, categories: Score) -> None:
     used: set[int] = set()
     for gw in gold.get("weaknesses", []):
         found = next(
-            (i for i, w in enumerate(out) if i not in used and overlap_ok(w.get("text", ""), gw["text"])),
+            (
+                i
+                for i, w in enumerate(out)
+                if i not in used and overlap_ok(w.get("text", ""), gw["text"])
+            ),
             None,
         )
         recall.add(found is not None, {"text": gw["text"]})
         if found is not None:
             used.add(found)
             got = out[found].get("category")
-            categories.add(got == gw["category"], {"text": gw["text"], "gold": gw["category"], "pred": got})
+            categories.add(
+                got == gw["category"],
+                {"text": gw["text"], "gold": gw["category"], "pred": got},
+            )
     recall.extra = len(out) - len(used)
 
 
@@ -182,7 +231,10 @@ def load_gold(gold_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
 
 
 def predictions(
-    golds: list[tuple[Path, dict[str, Any]]], corpus: Path, pred_dir: Path | None, config: str | None
+    golds: list[tuple[Path, dict[str, Any]]],
+    corpus: Path,
+    pred_dir: Path | None,
+    config: str | None,
 ) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     if pred_dir is not None:
@@ -191,7 +243,9 @@ def predictions(
         for gold_file, gold in golds:
             path = pred_dir / "docs" / output_name(gold["doc"])
             if not path.is_file():
-                raise SystemExit(Errors.E302.format(name=gold["doc"], gold=gold_file, where=pred_dir))
+                raise SystemExit(
+                    Errors.E302.format(name=gold["doc"], gold=gold_file, where=pred_dir)
+                )
             result[gold["doc"]] = json.loads(path.read_text(encoding="utf-8"))
         return result
     from .corpus import Processor
@@ -200,14 +254,19 @@ def predictions(
     for gold_file, gold in golds:
         path = corpus / gold["doc"]
         if not path.is_file():
-            raise SystemExit(Errors.E302.format(name=gold["doc"], gold=gold_file, where=corpus))
+            raise SystemExit(
+                Errors.E302.format(name=gold["doc"], gold=gold_file, where=corpus)
+            )
         result[gold["doc"]] = processor.process(path).to_dict()
     # Cross-year checks need the corpus; in-document scores don't.
     return result
 
 
 def evaluate(
-    gold_dir: Path, corpus: Path | None = None, pred_dir: Path | None = None, config: str | None = None
+    gold_dir: Path,
+    corpus: Path | None = None,
+    pred_dir: Path | None = None,
+    config: str | None = None,
 ) -> dict[str, Any]:
     golds = load_gold(gold_dir)
     corpus = corpus or _default_corpus(gold_dir)
@@ -242,7 +301,11 @@ def _as_json(score: Score) -> dict[str, Any]:
 
 
 def _default_corpus(gold_dir: Path) -> Path:
-    for candidate in (gold_dir.parent / "sample", gold_dir.parent / "dev", gold_dir.parent):
+    for candidate in (
+        gold_dir.parent / "sample",
+        gold_dir.parent / "dev",
+        gold_dir.parent,
+    ):
         if candidate.is_dir() and any(candidate.iterdir()):
             return candidate
     return gold_dir.parent
@@ -270,28 +333,63 @@ def format_table(result: dict[str, Any], per_document: bool = True) -> str:
             note = f"false alarms: {s['extra']}"
         elif task in ("metrics", "weaknesses"):
             note = f"unmatched predictions: {s['extra']}"
-        lines.append(f"{LABELS[task]:34s} {score:>7s} {s['correct']:>8d} {s['total']:>6d}  {note}")
+        lines.append(
+            f"{LABELS[task]:34s} {score:>7s} {s['correct']:>8d} {s['total']:>6d}  {note}"
+        )
     if per_document:
         lines += ["", "Per document (score correct/total):"]
-        short = ("meta", "sections", "cells", "metrics", "indicators", "checks", "weaknesses", "categories")
+        short = (
+            "meta",
+            "sections",
+            "cells",
+            "metrics",
+            "indicators",
+            "checks",
+            "weaknesses",
+            "categories",
+        )
         lines.append(f"{'document':30s} " + " ".join(f"{t[:10]:>11s}" for t in short))
         for doc, scores in result["per_document"].items():
             cells = []
             for t in short:
                 s = scores[t]
-                cells.append(f"{s['correct']:>5d}/{s['total']:<5d}" if s["total"] else f"{'-':>11s}")
+                cells.append(
+                    f"{s['correct']:>5d}/{s['total']:<5d}"
+                    if s["total"]
+                    else f"{'-':>11s}"
+                )
             lines.append(f"{doc[:30]:30s} " + " ".join(cells))
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m nlp.evaluate", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("gold", type=Path, help="folder of *.gold.json files")
-    parser.add_argument("--pred", type=Path, default=None, help="an nlp.run output folder to score instead of running")
-    parser.add_argument("--corpus", type=Path, default=None, help="folder with the gold's reports (default: beside the gold)")
-    parser.add_argument("--config", default=None, help="pipeline config (default: configs/pipeline.yaml)")
-    parser.add_argument("--json", type=Path, default=None, help="also write the scores as JSON here")
-    parser.add_argument("--misses", action="store_true", help="print what each task got wrong")
+    parser.add_argument(
+        "--pred",
+        type=Path,
+        default=None,
+        help="an nlp.run output folder to score instead of running",
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        help="folder with the gold's reports (default: beside the gold)",
+    )
+    parser.add_argument(
+        "--config",
+        default=None,
+        help="pipeline config (default: configs/pipeline.yaml)",
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write the scores as JSON here"
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="print what each task got wrong"
+    )
     parser.add_argument("--quiet", action="store_true", help="overall scores only")
     args = parser.parse_args(argv)
     if not args.gold.is_dir():
@@ -302,7 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.misses:
         print(json.dumps(result["misses"], ensure_ascii=False, indent=1))
     if args.json:
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     return 0
 
 

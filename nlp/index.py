@@ -33,24 +33,57 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m nlp.index",
         description="Index the records of `python -m nlp.run` for search (SQLite FTS5 or "
-                    "Elasticsearch/OpenSearch).")
-    parser.add_argument("out", nargs="?", type=Path,
-                        help="run folder (corpus.jsonl or docs/*.json), or a .jsonl file")
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB,
-                        help=f"SQLite index file (default: {DEFAULT_DB})")
-    parser.add_argument("--format", choices=("sqlite", "es-bulk"), default="sqlite",
-                        help="sqlite (default) or es-bulk (bulk NDJSON, needs --out)")
-    parser.add_argument("--out", dest="file", type=Path, help="bulk NDJSON file to write")
-    parser.add_argument("--index", default=DEFAULT_INDEX,
-                        help=f"Elasticsearch index name (default: {DEFAULT_INDEX})")
-    parser.add_argument("--es-url", help="push to this cluster with the elasticsearch client")
-    parser.add_argument("--prune", action="store_true",
-                        help="remove reports of the index that are not in OUT")
-    parser.add_argument("--rebuild", action="store_true", help="delete the index file first")
-    parser.add_argument("--write-template", nargs="?", const=TEMPLATE_PATH, type=Path,
-                        metavar="FILE", help=f"write the index template (default: {TEMPLATE_PATH})")
+        "Elasticsearch/OpenSearch).",
+    )
+    parser.add_argument(
+        "out",
+        nargs="?",
+        type=Path,
+        help="run folder (corpus.jsonl or docs/*.json), or a .jsonl file",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=DEFAULT_DB,
+        help=f"SQLite index file (default: {DEFAULT_DB})",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("sqlite", "es-bulk"),
+        default="sqlite",
+        help="sqlite (default) or es-bulk (bulk NDJSON, needs --out)",
+    )
+    parser.add_argument(
+        "--out", dest="file", type=Path, help="bulk NDJSON file to write"
+    )
+    parser.add_argument(
+        "--index",
+        default=DEFAULT_INDEX,
+        help=f"Elasticsearch index name (default: {DEFAULT_INDEX})",
+    )
+    parser.add_argument(
+        "--es-url", help="push to this cluster with the elasticsearch client"
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove reports of the index that are not in OUT",
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="delete the index file first"
+    )
+    parser.add_argument(
+        "--write-template",
+        nargs="?",
+        const=TEMPLATE_PATH,
+        type=Path,
+        metavar="FILE",
+        help=f"write the index template (default: {TEMPLATE_PATH})",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress detail")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress detail"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
 
@@ -88,16 +121,20 @@ def _sqlite(args: argparse.Namespace, records) -> int:
             index.optimize()
         totals = index.stats()
     rate = (stats.added + stats.replaced) / stats.seconds if stats.seconds else 0
-    print(f"Indexed {args.out} into {args.db} in {stats.seconds:.2f}s: "
-          f"{stats.added} added, {stats.replaced} replaced, {stats.unchanged} unchanged, "
-          f"{stats.removed} removed; {stats.sections} sections written "
-          f"({rate:.0f} reports/s).")
+    print(
+        f"Indexed {args.out} into {args.db} in {stats.seconds:.2f}s: "
+        f"{stats.added} added, {stats.replaced} replaced, {stats.unchanged} unchanged, "
+        f"{stats.removed} removed; {stats.sections} sections written "
+        f"({rate:.0f} reports/s)."
+    )
     for failure in stats.failed[:15]:
         print(f"  FAILED {failure['doc_id']}: {failure['error']}")
     if len(stats.failed) > 15:
         print(f"  ... and {len(stats.failed) - 15} more")
-    print(f"The index holds {totals['reports']} reports and {totals['sections']} sections. "
-          f"Search it: python -m nlp.search QUERY --db {args.db}")
+    print(
+        f"The index holds {totals['reports']} reports and {totals['sections']} sections. "
+        f"Search it: python -m nlp.search QUERY --db {args.db}"
+    )
     return 1 if stats.failed else 0
 
 
@@ -106,20 +143,24 @@ def _export(args: argparse.Namespace, parser: argparse.ArgumentParser, records) 
     documents = (builder(record, sha) for record, sha in records)
     if args.es_url:
         counts = push(documents, args.es_url, index=args.index)
-        print(f"Pushed {counts['documents']} documents of {counts['reports']} reports to "
-              f"{args.es_url} index {args.index}.")
+        print(
+            f"Pushed {counts['documents']} documents of {counts['reports']} reports to "
+            f"{args.es_url} index {args.index}."
+        )
         return 0
     if args.file is None:
         parser.error("--format es-bulk needs --out FILE")
     args.file.parent.mkdir(parents=True, exist_ok=True)
     with args.file.open("w", encoding="utf-8") as out:
         counts = write_bulk(documents, out, index=args.index)
-    print(f"Wrote {counts['documents']} documents of {counts['reports']} reports to "
-          f"{args.file} (bulk NDJSON for index {args.index}). Load it with:\n"
-          f"  curl -XPUT $ES/_index_template/{args.index} -H 'Content-Type: application/json' "
-          f"-d @{TEMPLATE_PATH}\n"
-          f"  curl -XPOST $ES/_bulk -H 'Content-Type: application/x-ndjson' "
-          f"--data-binary @{args.file}")
+    print(
+        f"Wrote {counts['documents']} documents of {counts['reports']} reports to "
+        f"{args.file} (bulk NDJSON for index {args.index}). Load it with:\n"
+        f"  curl -XPUT $ES/_index_template/{args.index} -H 'Content-Type: application/json' "
+        f"-d @{TEMPLATE_PATH}\n"
+        f"  curl -XPOST $ES/_bulk -H 'Content-Type: application/x-ndjson' "
+        f"--data-binary @{args.file}"
+    )
     return 0
 
 

@@ -21,9 +21,16 @@ _TITLE = re.compile(
     r"(?:年度)?\s*(?:工作)?\s*(?:报告|年报)"
 )
 _PERIOD = re.compile(
-    r"(?:统计期限|统计时限|统计期|统计限|统计时间|数据均为|数据统计)[^。]{0,12}?" + _YEAR + r"\s*年\s*1\s*月\s*1\s*日"
+    r"(?:统计期限|统计时限|统计期|统计限|统计时间|数据均为|数据统计)[^。]{0,12}?"
+    + _YEAR
+    + r"\s*年\s*1\s*月\s*1\s*日"
 )
-_PERIOD_LOOSE = re.compile(_YEAR + r"\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*" + _YEAR + r"\s*年\s*12\s*月\s*31\s*日")
+_PERIOD_LOOSE = re.compile(
+    _YEAR
+    + r"\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*"
+    + _YEAR
+    + r"\s*年\s*12\s*月\s*31\s*日"
+)
 _DATE_LABELLED = re.compile(
     r"(?:发布时间|发布日期|公开日期|成文日期|时间)\s*[:：|\s]*\s*"
     r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})"
@@ -35,12 +42,16 @@ _LABELLED_UNIT = re.compile(
     r"(?:填报单位|发布单位|发布机构|编制单位|报送单位)\s*[:：|]\s*\|?\s*([\u4e00-\u9fff()]{2,30})"
 )
 # Characters that do not occur in agency names but do in prose around them.
-_NOT_NAME = re.compile(r"[我将的了在和与对为是由现本该各全等及向从年月日共有无未其把被所下设立配召开负责网]")
+_NOT_NAME = re.compile(
+    r"[我将的了在和与对为是由现本该各全等及向从年月日共有无未其把被所下设立配召开负责网]"
+)
 _PLACE_END = re.compile(r"(?:省|市|县|区|州|旗|镇|乡)$")
 # Prose words that the candidate pattern picks up before a name (并于衡阳市…).
 _LEADING_FUNCTION = re.compile(r"^[并于在向对由经以及和与将把被从为据按]+")
 # Suffixes of an agency that publishes reports (not an office inside one).
-_STRONG_SUFFIX = re.compile(r"(?:人民政府|管委会|管理委员会|办事处|街道|镇|乡|局|厅|委员会)$")
+_STRONG_SUFFIX = re.compile(
+    r"(?:人民政府|管委会|管理委员会|办事处|街道|镇|乡|局|厅|委员会)$"
+)
 
 
 @register_stage("meta")
@@ -62,7 +73,8 @@ class MetaExtractor(Stage):
         )
         self.suffix_end = re.compile("(?:" + "|".join(map(re.escape, suffixes)) + ")$")
         self.template_markers = {
-            era: [re.escape(m) for m in markers] for era, markers in cfg["template_markers"].items()
+            era: [re.escape(m) for m in markers]
+            for era, markers in cfg["template_markers"].items()
         }
         self.marker_patterns = {
             era: re.compile("|".join(m)) for era, m in self.template_markers.items()
@@ -75,7 +87,9 @@ class MetaExtractor(Stage):
         meta = report.meta
         head = text[:1500]
         title = _TITLE.search(header) or _TITLE.search(head)
-        title_in_text = title is not None and title.re is _TITLE and _TITLE.search(head) is title
+        title_in_text = (
+            title is not None and title.re is _TITLE and _TITLE.search(head) is title
+        )
         year = None
         if title:
             year = int(title.group(2))
@@ -106,7 +120,9 @@ class MetaExtractor(Stage):
                     candidates.append(part)
             if not candidates:
                 # A PDF title often puts the agency on the line above the year.
-                before = title.string[: title.start()].rstrip().rsplit("\n", 1)[-1].strip()
+                before = (
+                    title.string[: title.start()].rstrip().rsplit("\n", 1)[-1].strip()
+                )
                 if 2 <= len(before) <= 30:
                     candidates.append(before)
         for name in candidates:
@@ -122,6 +138,7 @@ class MetaExtractor(Stage):
         )
         if not counts:
             return None
+
         # Mentions of a short form (教育局) count for the full name (衡阳市教育局) too.
         def score(name: str) -> tuple[int, int]:
             total = sum(c for other, c in counts.items() if name.endswith(other))
@@ -143,7 +160,10 @@ class MetaExtractor(Stage):
         return names
 
     def _template(self, text: str, year: int | None) -> str:
-        hits = {era: len(pattern.findall(text)) for era, pattern in self.marker_patterns.items()}
+        hits = {
+            era: len(pattern.findall(text))
+            for era, pattern in self.marker_patterns.items()
+        }
         if hits.get("2021", 0) >= 2 and hits["2021"] >= hits.get("2019", 0):
             return "2021"
         if hits.get("2019", 0) >= 2:
@@ -167,7 +187,7 @@ class MetaExtractor(Stage):
         dates = list(_DATE_CN.finditer(tail))
         if dates:
             last = dates[-1]
-            if not tail[last.end():].strip(" \n)。|"):
+            if not tail[last.end() :].strip(" \n)。|"):
                 return _iso(*last.groups())
         return None
 
@@ -175,7 +195,9 @@ class MetaExtractor(Stage):
 def _most_mentioned_year(text: str, published: str | None) -> int | None:
     """The year the text speaks of most (a report without title or period)."""
     limit = int(published[:4]) if published else 9999
-    counts = Counter(int(y) for y in re.findall(_YEAR + r"\s*年", text) if int(y) <= limit)
+    counts = Counter(
+        int(y) for y in re.findall(_YEAR + r"\s*年", text) if int(y) <= limit
+    )
     if not counts:
         return None
     top = max(counts.values())

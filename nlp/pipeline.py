@@ -117,7 +117,9 @@ class Pipeline:
         failed: set[str] = set()
         for stage in self.stages:
             if any(need in failed for need in stage.needs):
-                report.add_error(stage.name, "skipped", Errors.E012.format(stage=stage.name))
+                report.add_error(
+                    stage.name, "skipped", Errors.E012.format(stage=stage.name)
+                )
                 failed.update(stage.fills)
                 continue
             start = time.perf_counter()

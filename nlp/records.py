@@ -282,9 +282,9 @@ class Report(Record):
         """The deepest section containing ``offset``."""
         best = None
         for section in self.sections:
-            if section.start <= offset < section.end:
-                if best is None or section.level >= best.level:
-                    best = section
+            inside = section.start <= offset < section.end
+            if inside and (best is None or section.level >= best.level):
+                best = section
         return best
 
 

@@ -17,8 +17,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from .checks.cross_year import compact, cross_year_checks
 from . import corpus as corpus_module
+from .checks.cross_year import compact, cross_year_checks
 from .corpus import iter_corpus, process_corpus
 from .errors import Errors, NlpError
 
@@ -35,7 +35,11 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def run(
-    corpus: Path, out: Path, jobs: int = 1, config: str | None = None, progress: bool | None = None
+    corpus: Path,
+    out: Path,
+    jobs: int = 1,
+    config: str | None = None,
+    progress: bool | None = None,
 ) -> dict[str, Any]:
     files = iter_corpus(corpus)
     root = corpus if corpus.is_dir() else corpus.parent
@@ -66,7 +70,10 @@ def run(
             failed.append(
                 {
                     "doc_id": record["doc_id"],
-                    "errors": [f"{e['stage']}/{e['code']}: {e['message']}" for e in record["errors"]],
+                    "errors": [
+                        f"{e['stage']}/{e['code']}: {e['message']}"
+                        for e in record["errors"]
+                    ],
                 }
             )
         counts["sections"] += len(record["sections"])
@@ -108,14 +115,18 @@ def run(
         "seconds": round(elapsed, 3),
         "startup_seconds": round(startup, 3),
         # Documents per second once the pipeline is built (start-up is paid once).
-        "docs_per_second": round(len(files) / (elapsed - startup), 2) if elapsed > startup else None,
+        "docs_per_second": round(len(files) / (elapsed - startup), 2)
+        if elapsed > startup
+        else None,
         "characters": chars,
         "jobs": jobs,
         "counts": dict(counts),
         "check_verdicts": dict(sorted(verdicts.items())),
         "stage_seconds": {k: round(v, 4) for k, v in stage_seconds.most_common()},
         "cross_year": [
-            {"doc_id": doc_id, **c.to_dict()} for doc_id, checks in sorted(cross.items()) for c in checks
+            {"doc_id": doc_id, **c.to_dict()}
+            for doc_id, checks in sorted(cross.items())
+            for c in checks
         ],
         "recurring_weaknesses": recurring.get("summary", {}),
         "config": config_used,
@@ -133,26 +144,41 @@ def _recurring(compacts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def print_summary(summary: dict[str, Any], out: Path) -> None:
-    print(f"Read {summary['documents']} documents in {summary['seconds']:.2f}s: "
-          f"{summary['startup_seconds']:.1f}s to load the pipeline, then "
-          f"{summary['docs_per_second']} docs/s with {summary['jobs']} job(s).")
+    print(
+        f"Read {summary['documents']} documents in {summary['seconds']:.2f}s: "
+        f"{summary['startup_seconds']:.1f}s to load the pipeline, then "
+        f"{summary['docs_per_second']} docs/s with {summary['jobs']} job(s)."
+    )
     print(f"Processed: {summary['processed']}   Failed: {summary['failed']}")
     for failure in summary["failures"][:15]:
         print(f"  FAILED {failure['doc_id']}: {failure['errors'][0]}")
     if len(summary["failures"]) > 15:
         print(f"  ... and {len(summary['failures']) - 15} more (see summary.json)")
     c = summary["counts"]
-    print("Found: " + ", ".join(f"{c.get(k, 0)} {k}" for k in
-                                ("sections", "tables", "cells", "metrics", "checks", "weaknesses")))
+    print(
+        "Found: "
+        + ", ".join(
+            f"{c.get(k, 0)} {k}"
+            for k in ("sections", "tables", "cells", "metrics", "checks", "weaknesses")
+        )
+    )
     fails = {k: v for k, v in summary["check_verdicts"].items() if k.endswith(":fail")}
     if fails:
-        print("Checks failed: " + ", ".join(f"{k.split(':')[0]} {v}" for k, v in fails.items()))
+        print(
+            "Checks failed: "
+            + ", ".join(f"{k.split(':')[0]} {v}" for k, v in fails.items())
+        )
     recurring = summary.get("recurring_weaknesses") or {}
     if recurring.get("reports_by_category"):
         top = list(recurring["reports_by_category"].items())[:5]
-        print("Weaknesses by reports stating them: " + ", ".join(f"{k} {v}" for k, v in top))
+        print(
+            "Weaknesses by reports stating them: "
+            + ", ".join(f"{k} {v}" for k, v in top)
+        )
         for item in recurring.get("repeated", [])[:5]:
-            print(f"  recurring: {item['agency']} {item['category']}: {item['summary']}")
+            print(
+                f"  recurring: {item['agency']} {item['category']}: {item['summary']}"
+            )
         more = len(recurring.get("repeated", [])) - 5
         if more > 0:
             print(f"  ... and {more} more (see weaknesses.json)")
@@ -160,19 +186,34 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
     if by_stage:
         top = sorted(by_stage.items(), key=lambda kv: -kv[1])[:5]
         print("Time by stage: " + ", ".join(f"{k} {v:.2f}s" for k, v in top))
-    print(f"Output: {out}/docs/, {out}/corpus.jsonl, {out}/summary.json, {out}/weaknesses.json")
+    print(
+        f"Output: {out}/docs/, {out}/corpus.jsonl, {out}/summary.json, {out}/weaknesses.json"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m nlp.run", description="Read a folder of annual reports into JSON records."
+        prog="python -m nlp.run",
+        description="Read a folder of annual reports into JSON records.",
     )
-    parser.add_argument("corpus", type=Path, help="folder of reports (searched recursively) or one file")
-    parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
-    parser.add_argument("--config", default=None, help="pipeline config (default: configs/pipeline.yaml)")
+    parser.add_argument(
+        "corpus", type=Path, help="folder of reports (searched recursively) or one file"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("out"), help="output folder (default: out)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (default: 1)"
+    )
+    parser.add_argument(
+        "--config",
+        default=None,
+        help="pipeline config (default: configs/pipeline.yaml)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log warnings and debug detail")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log warnings and debug detail"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR)
     if not args.corpus.exists():
@@ -182,7 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--jobs must be at least 1")
     try:
         summary = run(
-            args.corpus, args.out, jobs=args.jobs, config=args.config,
+            args.corpus,
+            args.out,
+            jobs=args.jobs,
+            config=args.config,
             progress=False if args.no_progress else None,
         )
     except NlpError as e:

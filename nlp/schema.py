@@ -25,7 +25,7 @@ def _schema_for(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
         (item,) = get_args(hint) or (Any,)
         return {"type": "array", "items": _schema_for(item, defs)}
     if origin is dict:
-        key, value = get_args(hint) or (str, Any)
+        _key, value = get_args(hint) or (str, Any)
         return {"type": "object", "additionalProperties": _schema_for(value, defs)}
     if hint is type(None):
         return {"type": "null"}
@@ -50,9 +50,16 @@ def _record_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
     required = []
     for f in dataclasses.fields(cls):
         properties[f.name] = _schema_for(hints[f.name], defs)
-        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+        if (
+            f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ):
             required.append(f.name)
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
     if required:
         schema["required"] = required
     if cls.__doc__:

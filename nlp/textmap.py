@@ -63,7 +63,9 @@ class MappedText:
         self.text = "".join(pieces)
         self.runs = _coalesce(runs)
 
-    def replace_chars(self, pattern: re.Pattern[str], func: Callable[[str], str]) -> None:
+    def replace_chars(
+        self, pattern: re.Pattern[str], func: Callable[[str], str]
+    ) -> None:
         """Replace each match of ``pattern`` by ``func(match)``.
 
         Equal-length replacements keep the map one to one; a replacement of another
@@ -109,7 +111,6 @@ class MappedText:
         if len(new_text) != len(self.text):
             raise ValueError("replacement must keep the length")
         self.text = new_text
-
 
 
 class _RunCursor:

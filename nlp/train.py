@@ -92,7 +92,12 @@ class WeaknessesTask:
 
         golds = read_golds(gold_dir)
         return [
-            {"text": e.text, "label": e.label, "source": e.source, "doc": Path(e.doc_id).name}
+            {
+                "text": e.text,
+                "label": e.label,
+                "source": e.source,
+                "doc": Path(e.doc_id).name,
+            }
             for e in build_weakness_examples(reports, golds)
         ]
 
@@ -112,7 +117,9 @@ class WeaknessesTask:
 TASKS = {"sections": SectionsTask, "weaknesses": WeaknessesTask}
 
 
-def make_model(task, backend: str, seed: int, params: dict[str, Any], checkpoint: str | None):
+def make_model(
+    task, backend: str, seed: int, params: dict[str, Any], checkpoint: str | None
+):
     if backend == "sklearn":
         return task.sklearn(seed, params)
     if backend == "spacy":
@@ -123,14 +130,24 @@ def make_model(task, backend: str, seed: int, params: dict[str, Any], checkpoint
         from .training.backends import TransformersTextClassifier
 
         return TransformersTextClassifier(checkpoint=checkpoint, seed=seed, **params)
-    raise ModelError(f"Unknown backend {backend!r}; choose one of {', '.join(BACKEND_NAMES)}.")
+    raise ModelError(
+        f"Unknown backend {backend!r}; choose one of {', '.join(BACKEND_NAMES)}."
+    )
 
 
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     result = {"python": platform.python_version()}
-    for package in ("scikit-learn", "spacy", "datasets", "jieba", "skops", "transformers", "torch"):
+    for package in (
+        "scikit-learn",
+        "spacy",
+        "datasets",
+        "jieba",
+        "skops",
+        "transformers",
+        "torch",
+    ):
         try:
             result[package] = version(package)
         except PackageNotFoundError:
@@ -155,31 +172,51 @@ def train(
 
     reports = load_reports(corpus)
     groups = agency_groups([r.meta.agency for r in reports if r.meta.agency])
-    agency_of = {Path(r.source.path).name: groups.get(r.meta.agency, r.doc_id) for r in reports}
+    agency_of = {
+        Path(r.source.path).name: groups.get(r.meta.agency, r.doc_id) for r in reports
+    }
     examples = task.examples(reports, gold_dir)
     for e in examples:
         e["agency"] = agency_of.get(e["doc"], e["doc"])
     dataset = to_dataset(examples)
     train_set, test_set = split_by_agency(
-        dataset, float(config.get("test_fraction", 0.3)), seed, config.get("test_agencies") or ()
+        dataset,
+        float(config.get("test_fraction", 0.3)),
+        seed,
+        config.get("test_agencies") or (),
     )
     labels_train = list(train_set["label"])
     gold_test = list(test_set["label"])
     params = dict((config.get("backends") or {}).get(backend) or {})
 
-    def fit_and_score(name: str, model_params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    def fit_and_score(
+        name: str, model_params: dict[str, Any]
+    ) -> tuple[Any, dict[str, Any]]:
         model = make_model(task, name, seed, model_params, checkpoint)
         model.fit(list(train_set["text"]), labels_train)
-        predicted = [str(p) for p in model.predict(list(test_set["text"]))] if len(test_set) else []
-        return model, classification_metrics(gold_test, predicted, sorted(set(labels_train)))
+        predicted = (
+            [str(p) for p in model.predict(list(test_set["text"]))]
+            if len(test_set)
+            else []
+        )
+        return model, classification_metrics(
+            gold_test, predicted, sorted(set(labels_train))
+        )
 
     _, metrics = fit_and_score(backend, params)
-    test_rows = [dict(zip(test_set.column_names, row)) for row in zip(*(test_set[c] for c in test_set.column_names))]
+    test_rows = [
+        dict(zip(test_set.column_names, row))
+        for row in zip(*(test_set[c] for c in test_set.column_names))
+    ]
     rules_pred = task.rules(test_rows)
     metrics["baseline_majority"] = _short(
-        classification_metrics(gold_test, majority_baseline(labels_train, len(gold_test)), [])
+        classification_metrics(
+            gold_test, majority_baseline(labels_train, len(gold_test)), []
+        )
     )
-    metrics["baseline_rules"] = _short(classification_metrics(gold_test, rules_pred, []))
+    metrics["baseline_rules"] = _short(
+        classification_metrics(gold_test, rules_pred, [])
+    )
     compared = {}
     for other in compare:
         if other == backend:
@@ -204,7 +241,12 @@ def train(
         "backend": backend,
         "version": str(config.get("version")),
         "labels": sorted(str(c) for c in final.classes_),
-        "config": {"train": config, "train_config_file": str(config_path.relative_to(ROOT)) if config_path.is_relative_to(ROOT) else str(config_path)},
+        "config": {
+            "train": config,
+            "train_config_file": str(config_path.relative_to(ROOT))
+            if config_path.is_relative_to(ROOT)
+            else str(config_path),
+        },
         "seed": seed,
         "data_hash": data_hash(dataset),
         "data": {
@@ -230,9 +272,13 @@ def train(
         final.to_disk(out)
     # meta.json holds the whole meta whatever the backend wrote beside the model.
     meta_file = out / "meta.json"
-    existing = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
+    existing = (
+        json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
+    )
     existing.update(meta)
-    meta_file.write_text(json.dumps(existing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    meta_file.write_text(
+        json.dumps(existing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     (out / "README.md").write_text(model_card(existing), encoding="utf-8")
     return existing
 
@@ -242,27 +288,51 @@ def _short(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nlp.train", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m nlp.train", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("task", choices=sorted(TASKS))
-    parser.add_argument("--config", type=Path, default=None, help="default: configs/train/TASK.yaml")
+    parser.add_argument(
+        "--config", type=Path, default=None, help="default: configs/train/TASK.yaml"
+    )
     parser.add_argument("--backend", choices=BACKEND_NAMES, default="sklearn")
-    parser.add_argument("--checkpoint", default=None, help="local transformer checkpoint directory (transformers backend)")
-    parser.add_argument("--compare", nargs="*", default=[], choices=BACKEND_NAMES,
-                        help="also train these backends on the same split and report them in the card")
+    parser.add_argument(
+        "--checkpoint",
+        default=None,
+        help="local transformer checkpoint directory (transformers backend)",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs="*",
+        default=[],
+        choices=BACKEND_NAMES,
+        help="also train these backends on the same split and report them in the card",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     try:
-        meta = train(args.task, args.out, args.config, args.backend, args.checkpoint, args.compare)
+        meta = train(
+            args.task,
+            args.out,
+            args.config,
+            args.backend,
+            args.checkpoint,
+            args.compare,
+        )
     except NlpError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     m = meta["metrics"]
-    print(f"{args.task} ({args.backend}): accuracy {m['accuracy']}, macro-F1 {m['macro_f1']} on {m['n']} held-out "
-          f"gold examples; majority {m['baseline_majority']['accuracy']}, rules {m['baseline_rules']['accuracy']}")
+    print(
+        f"{args.task} ({args.backend}): accuracy {m['accuracy']}, macro-F1 {m['macro_f1']} on {m['n']} held-out "
+        f"gold examples; majority {m['baseline_majority']['accuracy']}, rules {m['baseline_rules']['accuracy']}"
+    )
     for name, other in meta.get("backends_compared", {}).items():
         print(f"  {name}: accuracy {other['accuracy']}, macro-F1 {other['macro_f1']}")
-    print(f"Wrote {args.out}/meta.json and {args.out}/README.md in {meta['train_seconds']}s.")
+    print(
+        f"Wrote {args.out}/meta.json and {args.out}/README.md in {meta['train_seconds']}s."
+    )
     return 0
 
 

@@ -30,7 +30,9 @@ def gold(name: str) -> dict:
 
 def make_report(text: str, doc_id: str = "test.txt", **meta) -> Report:
     """A report over ``text`` as if read and cleaned (for stage tests on snippets)."""
-    report = Report(doc_id=doc_id, source=Source(path=doc_id, sha256="", format="txt"), text=text)
+    report = Report(
+        doc_id=doc_id, source=Source(path=doc_id, sha256="", format="txt"), text=text
+    )
     for key, value in meta.items():
         setattr(report.meta, key, value)
     return report

@@ -8,17 +8,22 @@ import copy
 import json
 
 import pytest
+from conftest import SAMPLE
 
 from nlp.config import CONFIG_DIR, load_yaml
 from nlp.ingest import load_report
 from nlp.pipeline import Pipeline
 from nlp.records import Report
 
-from conftest import SAMPLE
-
-DOCS = ["004_15ed71d81f93ac9f.txt", "hongze-district-2023.pdf", "pingtan-zone-2021.txt", "local-17-2018.txt"]
+DOCS = [
+    "004_15ed71d81f93ac9f.txt",
+    "hongze-district-2023.pdf",
+    "pingtan-zone-2021.txt",
+    "local-17-2018.txt",
+]
 STAGES = [
-    s if isinstance(s, str) else s["stage"] for s in load_yaml(CONFIG_DIR / "pipeline.yaml")["stages"]
+    s if isinstance(s, str) else s["stage"]
+    for s in load_yaml(CONFIG_DIR / "pipeline.yaml")["stages"]
 ]
 ALWAYS_ALLOWED = {"config", "errors"}
 
@@ -50,8 +55,7 @@ def _offsets(report: Report):
         for evidence in check.evidence:
             if evidence.doc_id in (None, report.doc_id):
                 yield evidence.start, evidence.end
-    for start, end in report.tokens + report.sentences:
-        yield start, end
+    yield from report.tokens + report.sentences
 
 
 @pytest.mark.parametrize("doc", DOCS)

@@ -12,6 +12,7 @@ import sys
 import pytest
 from test_search import dev_run, gold, norm
 
+from nlp.errors import SearchError
 from nlp.index import main as index_main
 from nlp.search.documents import (
     DocumentBuilder,
@@ -19,7 +20,6 @@ from nlp.search.documents import (
     read_records,
     record_sha256,
 )
-from nlp.errors import SearchError
 from nlp.search.es_export import (
     TEMPLATE_PATH,
     bulk_lines,
@@ -53,6 +53,7 @@ def documents(records, builder):
 
 # -- documents --------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_every_document_follows_the_declared_schema(documents):
     schema = FieldSchema.load()
@@ -78,21 +79,29 @@ def test_a_section_owns_its_text_minus_its_subsections(documents, records):
         covered: list[tuple[int, int]] = []
         for section in docs.sections:
             assert section["text"] == "".join(
-                record["text"][p["start"]:p["end"]] for p in section["spans"])
+                record["text"][p["start"] : p["end"]] for p in section["spans"]
+            )
             covered += [(p["start"], p["end"]) for p in section["spans"]]
         covered.sort()
-        assert all(a[1] <= b[0] for a, b in itertools.pairwise(covered)), record["doc_id"]
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(covered)), record[
+            "doc_id"
+        ]
 
 
-@pytest.mark.parametrize("doc_id, gold_title, category", [
-    # gold 000: (三)门户网站建设有待进一步加强 -> platform, in its own sub-section
-    ("000_8ef287be2d4f18ab.txt", "(三)门户网站建设有待进一步加强", "platform"),
-    ("000_8ef287be2d4f18ab.txt", "(一)主动公开的意识还不够强", "awareness"),
-    # gold 洪泽 2023: 政务公开队伍建设有待加强 -> staffing, in 五、存在的主要问题及改进情况
-    ("hongze-district-2023.pdf", "五、存在的主要问题及改进情况", "staffing"),
-])
+@pytest.mark.parametrize(
+    "doc_id, gold_title, category",
+    [
+        # gold 000: (三)门户网站建设有待进一步加强 -> platform, in its own sub-section
+        ("000_8ef287be2d4f18ab.txt", "(三)门户网站建设有待进一步加强", "platform"),
+        ("000_8ef287be2d4f18ab.txt", "(一)主动公开的意识还不够强", "awareness"),
+        # gold 洪泽 2023: 政务公开队伍建设有待加强 -> staffing, in 五、存在的主要问题及改进情况
+        ("hongze-district-2023.pdf", "五、存在的主要问题及改进情况", "staffing"),
+    ],
+)
 @pytest.mark.slow
-def test_weaknesses_are_found_in_their_sections(documents, doc_id, gold_title, category):
+def test_weaknesses_are_found_in_their_sections(
+    documents, doc_id, gold_title, category
+):
     docs = next(d for d in documents if d.doc_id == doc_id)
     sections = [s for s in docs.sections if norm(s["title"]) == norm(gold_title)]
     assert len(sections) == 1
@@ -106,7 +115,10 @@ def test_everything_attached_to_a_section_lies_in_its_own_text(documents):
         for section in docs.sections:
             spans = [(p["start"], p["end"]) for p in section["spans"]]
             for item in section["metrics"] + section["weaknesses"]:
-                assert any(a <= item["start"] < b for a, b in spans), (section["id"], item)
+                assert any(a <= item["start"] < b for a, b in spans), (
+                    section["id"],
+                    item,
+                )
 
 
 @pytest.mark.slow
@@ -114,8 +126,14 @@ def test_failed_checks_reach_the_sections_of_their_evidence(documents):
     # Gold 洪泽 2023: R4 fails for t4.review.total and t4.lit_after.total, in the table of
     # 四、政府信息公开行政复议、行政诉讼情况.
     docs = next(d for d in documents if d.doc_id == "hongze-district-2023.pdf")
-    section = next(s for s in docs.sections if norm(s["title"]).startswith("四、政府信息公开行政复议"))
-    indicators = {c["indicator"] for c in section["failed_checks"] if c["kind"] == "sum"}
+    section = next(
+        s
+        for s in docs.sections
+        if norm(s["title"]).startswith("四、政府信息公开行政复议")
+    )
+    indicators = {
+        c["indicator"] for c in section["failed_checks"] if c["kind"] == "sum"
+    }
     assert {"t4.review.total", "t4.lit_after.total"} <= indicators
     assert docs.report["failed_checks_by_kind"]["sum"] >= 2
 
@@ -129,7 +147,9 @@ def test_report_documents_summarise_the_record(documents, records):
         failed = [c for c in record["checks"] if c["verdict"] == "fail"]
         assert report["n_failed_checks"] == len(failed) == len(report["failed_checks"])
         assert sum(report["failed_checks_by_kind"].values()) == len(failed)
-        assert set(report["categories"]) == {w["category"] for w in record["weaknesses"]}
+        assert set(report["categories"]) == {
+            w["category"] for w in record["weaknesses"]
+        }
 
 
 @pytest.mark.slow
@@ -139,7 +159,9 @@ def test_records_without_tokens_are_cut_with_the_same_dictionary(records, builde
         bare["tokens"] = []
         with_tokens = builder(record, sha).sections
         without = builder(bare, sha).sections
-        assert [s["tokens_fine"] for s in without] == [s["tokens_fine"] for s in with_tokens]
+        assert [s["tokens_fine"] for s in without] == [
+            s["tokens_fine"] for s in with_tokens
+        ]
 
 
 @pytest.mark.slow
@@ -159,20 +181,28 @@ def test_record_hash_is_the_same_for_json_and_jsonl(run_dir, records):
     assert single[1] == records[0][1] == record_sha256(records[0][0])
 
 
-@pytest.mark.parametrize("agency, text, province, level", [
-    ("淮安市洪泽区人民政府", "", "江苏", "county"),
-    ("洪泽区人民政府", "本报告由淮安市洪泽区人民政府办公室根据", "江苏", "county"),
-    ("淮安市人民政府", "", "江苏", "prefecture"),
-    ("衡阳市民政局", "", "湖南", "prefecture"),
-    ("乐清市教育局", "", None, "county"),
-    ("道县文广新局", "", None, "county"),
-    ("四平市铁东区人民政府解放街道办事处", "", "吉林", "township"),
-    ("临北回族乡", "五河县临北回族乡依据", None, "township"),
-    ("兵团教育局", "2019年兵团教育局政府信息公开工作年度报告", "新疆生产建设兵团", "province"),
-    ("平潭综合实验区", "《福建省政府信息公开办法》", "福建", "county"),
-    ("教育局", "湖南省衡阳市", "湖南", "unknown"),
-    (None, "", None, "unknown"),
-])
+@pytest.mark.parametrize(
+    "agency, text, province, level",
+    [
+        ("淮安市洪泽区人民政府", "", "江苏", "county"),
+        ("洪泽区人民政府", "本报告由淮安市洪泽区人民政府办公室根据", "江苏", "county"),
+        ("淮安市人民政府", "", "江苏", "prefecture"),
+        ("衡阳市民政局", "", "湖南", "prefecture"),
+        ("乐清市教育局", "", None, "county"),
+        ("道县文广新局", "", None, "county"),
+        ("四平市铁东区人民政府解放街道办事处", "", "吉林", "township"),
+        ("临北回族乡", "五河县临北回族乡依据", None, "township"),
+        (
+            "兵团教育局",
+            "2019年兵团教育局政府信息公开工作年度报告",
+            "新疆生产建设兵团",
+            "province",
+        ),
+        ("平潭综合实验区", "《福建省政府信息公开办法》", "福建", "county"),
+        ("教育局", "湖南省衡阳市", "湖南", "unknown"),
+        (None, "", None, "unknown"),
+    ],
+)
 def test_province_and_level_from_the_agency(agency, text, province, level):
     regions = RegionResolver()
     assert regions.province(agency, text) == province
@@ -181,6 +211,7 @@ def test_province_and_level_from_the_agency(agency, text, province, level):
 
 # -- the SQLite index -------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_indexing_is_incremental(records, tmp_path):
     path = tmp_path / "index.db"
@@ -188,7 +219,11 @@ def test_indexing_is_incremental(records, tmp_path):
         first = index.add(records[:3])
         assert (first.added, first.replaced, first.unchanged) == (3, 0, 0)
         second = index.add(records)
-        assert (second.added, second.replaced, second.unchanged) == (len(records) - 3, 0, 3)
+        assert (second.added, second.replaced, second.unchanged) == (
+            len(records) - 3,
+            0,
+            3,
+        )
         sections = index.stats()["sections"]
 
         # A report processed again with a change (its last section gone, a word added)
@@ -200,8 +235,16 @@ def test_indexing_is_incremental(records, tmp_path):
         assert (third.added, third.replaced, third.unchanged) == (0, 1, 0)
         assert index.stats()["sections"] == sections - 1
         gone = f"{record['doc_id']}#{dropped['id']}"
-        assert index.conn.execute("SELECT 1 FROM sections WHERE id = ?", (gone,)).fetchone() is None
-        assert index.conn.execute("SELECT COUNT(*) FROM section_fts").fetchone()[0] == sections - 1
+        assert (
+            index.conn.execute(
+                "SELECT 1 FROM sections WHERE id = ?", (gone,)
+            ).fetchone()
+            is None
+        )
+        assert (
+            index.conn.execute("SELECT COUNT(*) FROM section_fts").fetchone()[0]
+            == sections - 1
+        )
 
         fourth = index.add(records[1:], prune=True)
         assert (fourth.unchanged, fourth.removed) == (len(records) - 1, 1)
@@ -244,11 +287,25 @@ def test_index_cli_adds_then_skips(run_dir, tmp_path, capsys):
 
 # -- Elasticsearch / OpenSearch -----------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_bulk_file_pairs_an_action_with_each_document(run_dir, tmp_path, capsys):
     out = tmp_path / "bulk.ndjson"
-    assert index_main([str(run_dir), "--format", "es-bulk", "--index", "reports-test",
-                       "--out", str(out), "--no-progress"]) == 0
+    assert (
+        index_main(
+            [
+                str(run_dir),
+                "--format",
+                "es-bulk",
+                "--index",
+                "reports-test",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines and len(lines) % 2 == 0
     ids = []
@@ -271,8 +328,13 @@ def test_committed_template_is_generated_from_the_fields(tmp_path):
 
 # Which JSON values a mapping type accepts without coercion.
 COMPATIBLE = {
-    "keyword": (str,), "text": (str,), "integer": (int,), "long": (int,),
-    "float": (int, float), "double": (int, float), "boolean": (bool,),
+    "keyword": (str,),
+    "text": (str,),
+    "integer": (int,),
+    "long": (int,),
+    "float": (int, float),
+    "double": (int, float),
+    "boolean": (bool,),
 }
 
 
@@ -280,7 +342,9 @@ def mapping_problems(properties: dict, document: dict, where: str = "") -> list[
     found = []
     for name, value in document.items():
         if name not in properties:
-            found.append(f"{where}{name}: not in the mapping (dynamic: strict rejects it)")
+            found.append(
+                f"{where}{name}: not in the mapping (dynamic: strict rejects it)"
+            )
             continue
         mapping = properties[name]
         values = value if isinstance(value, list) else [value]
@@ -291,11 +355,17 @@ def mapping_problems(properties: dict, document: dict, where: str = "") -> list[
                 if not isinstance(item, dict):
                     found.append(f"{where}{name}: {item!r} is not an object")
                 else:
-                    found += mapping_problems(mapping["properties"], item, f"{where}{name}.")
+                    found += mapping_problems(
+                        mapping["properties"], item, f"{where}{name}."
+                    )
                 continue
             allowed = COMPATIBLE[mapping["type"]]
-            if not isinstance(item, allowed) or (isinstance(item, bool) and bool not in allowed):
-                found.append(f"{where}{name}: {item!r:.30} does not fit {mapping['type']}")
+            if not isinstance(item, allowed) or (
+                isinstance(item, bool) and bool not in allowed
+            ):
+                found.append(
+                    f"{where}{name}: {item!r:.30} does not fit {mapping['type']}"
+                )
     return found
 
 
@@ -324,8 +394,10 @@ def test_every_document_fits_the_template_mapping(documents):
 def test_write_bulk_counts(documents):
     out = io.StringIO()
     counts = write_bulk(documents[:2], out)
-    assert counts == {"reports": 2,
-                      "documents": 2 + len(documents[0].sections) + len(documents[1].sections)}
+    assert counts == {
+        "reports": 2,
+        "documents": 2 + len(documents[0].sections) + len(documents[1].sections),
+    }
     assert out.getvalue().count("\n") == 2 * counts["documents"]
 
 

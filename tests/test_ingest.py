@@ -6,11 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE
 
 from nlp.errors import IngestError
 from nlp.ingest import load_report, read_document
-
-from conftest import SAMPLE
 
 REPORT = "local-17-2018.txt"  # short, clean, with problems and improvements
 
@@ -66,12 +65,16 @@ def test_big5_traditional_report_becomes_simplified(tmp_path: Path):
 
 
 def test_html_page_keeps_body_and_table_rows(tmp_path: Path):
-    lines = [line for line in _utf8("004_15ed71d81f93ac9f.txt").splitlines() if line.strip()]
+    lines = [
+        line for line in _utf8("004_15ed71d81f93ac9f.txt").splitlines() if line.strip()
+    ]
     prose = [line for line in lines if "|" not in line]
     rows = [line for line in lines if "|" in line]
     body = "".join(f"<p>{line}</p>" for line in prose)
     table = "".join(
-        "<tr>" + "".join(f"<td>{c.strip()}</td>" for c in row.split("|") if c.strip()) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{c.strip()}</td>" for c in row.split("|") if c.strip())
+        + "</tr>"
         for row in rows
     )
     page = (
@@ -97,7 +100,9 @@ def test_docx_paragraphs_and_tables(tmp_path: Path):
     for line in _utf8().splitlines()[:8]:
         document.add_paragraph(line)
     table = document.add_table(rows=2, cols=3)
-    for i, row in enumerate([("指标", "单位", "数量"), ("主动公开政府信息数", "条", "2092")]):
+    for i, row in enumerate(
+        [("指标", "单位", "数量"), ("主动公开政府信息数", "条", "2092")]
+    ):
         for j, value in enumerate(row):
             table.cell(i, j).text = value
     buffer = io.BytesIO()
@@ -137,13 +142,19 @@ def test_pdf_pages_without_running_page_numbers(loaded):
         ("empty.txt", b"", "empty"),
         ("blank.txt", b"  \n\n ", "empty"),
         ("garbage.txt", bytes(range(256)) * 20, "binary"),
-        ("truncated.pdf", (SAMPLE / "hongze-district-2024.pdf").read_bytes()[:3000], "pdf"),
+        (
+            "truncated.pdf",
+            (SAMPLE / "hongze-district-2024.pdf").read_bytes()[:3000],
+            "pdf",
+        ),
         ("not-a-pdf.pdf", b"hello", "pdf"),
         ("report.xyz", "一、总体情况".encode(), "unknown_format"),
         ("broken.docx", b"PK\x03\x04 not a zip", "docx"),
     ],
 )
-def test_bad_files_raise_a_clear_error(tmp_path: Path, name: str, content: bytes, code: str):
+def test_bad_files_raise_a_clear_error(
+    tmp_path: Path, name: str, content: bytes, code: str
+):
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(IngestError) as error:

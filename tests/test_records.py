@@ -11,13 +11,39 @@ from nlp.schema import record_schema
 
 
 def _report() -> Report:
-    report = Report(doc_id="a.txt", source=Source(path="a.txt", sha256="x", format="txt"), text="一、总体情况")
-    report.sections.append(Section(id="s0", parent=None, level=1, title="一、总体情况", label="overall", start=0, end=6))
-    report.tables.append(
-        Table(id="t0", kind="t4", start=0, end=6, cells=[Cell("t4.review.total", "行政复议", "总计", 3, "3", None, 0, 1)])
+    report = Report(
+        doc_id="a.txt",
+        source=Source(path="a.txt", sha256="x", format="txt"),
+        text="一、总体情况",
     )
-    report.metrics.append(Metric("m0", 0, 6, "一、总体", 1, None, None, None, "条", "x", None, "s0"))
-    report.checks.append(Check("c0", "sum", "R4", "pass", 3, 3, 3, [Evidence("t4.review.total", 0, 1, 3)]))
+    report.sections.append(
+        Section(
+            id="s0",
+            parent=None,
+            level=1,
+            title="一、总体情况",
+            label="overall",
+            start=0,
+            end=6,
+        )
+    )
+    report.tables.append(
+        Table(
+            id="t0",
+            kind="t4",
+            start=0,
+            end=6,
+            cells=[Cell("t4.review.total", "行政复议", "总计", 3, "3", None, 0, 1)],
+        )
+    )
+    report.metrics.append(
+        Metric("m0", 0, 6, "一、总体", 1, None, None, None, "条", "x", None, "s0")
+    )
+    report.checks.append(
+        Check(
+            "c0", "sum", "R4", "pass", 3, 3, 3, [Evidence("t4.review.total", 0, 1, 3)]
+        )
+    )
     return report
 
 
@@ -39,9 +65,9 @@ def test_schema_validates_a_record_and_rejects_a_renamed_field():
 
 
 def test_raw_offset_through_the_map():
-    from nlp.clean import Cleaner
-
     from conftest import make_report
+
+    from nlp.clean import Cleaner
 
     report = Cleaner()(make_report("您现在的位置: | 首页 |\n一、总 体情况"))
     assert report.text == "一、总体情况"

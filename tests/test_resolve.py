@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import make_report
 
 from nlp.pipeline import Pipeline
-
-from conftest import make_report
 
 # Cut from pingtan-county-2012.txt: the statistics table lost the space between the
 # report-year and cumulative columns; the prose states the year's figure.
@@ -21,8 +20,16 @@ COUNTY_2012 = (
 @pytest.fixture(scope="module")
 def stages():
     pipeline = Pipeline.from_config()
-    names = ["meta", "segment", "label_sections", "tables", "metrics", "resolve_splits",
-             "table_checks", "text_table_checks"]
+    names = [
+        "meta",
+        "segment",
+        "label_sections",
+        "tables",
+        "metrics",
+        "resolve_splits",
+        "table_checks",
+        "text_table_checks",
+    ]
     return [pipeline.stage(n) for n in names]
 
 
@@ -40,6 +47,11 @@ def test_prose_singles_out_the_split(stages):
     assert (total.value, total.status) == (2026, "inferred")
     notes = " ".join(n for t in report.tables for n in t.notes)
     assert "20263542" in notes and "2026 | 3542" in notes and "prose" in notes
+    # With the total settled, P7 (a channel never exceeds the total, in both columns)
+    # leaves one split of 网站公开条17953304: 1795 | 3304.
+    website = cells["pre.proactive.website"]
+    assert (website.value, website.status) == (1795, "inferred")
+    assert "1795 | 3304" in notes
 
 
 def test_without_prose_the_split_stays_unreadable(stages):
@@ -60,8 +72,22 @@ def test_prose_counting_new_plus_carried_over_is_no_fail():
         Cell("t3.carried_in.total", "二、上年结转", "总计", 1, "1", None, 20, 21),
     ]
     report.tables = [Table(id="table-0", kind="t3", start=0, end=30, cells=cells)]
-    report.metrics = [Metric("m0", 0, 9, "收到政府信息公开申请75件", 75, None, None, None, "件",
-                             "收到政府信息公开申请", "t3.new.total", None)]
+    report.metrics = [
+        Metric(
+            "m0",
+            0,
+            9,
+            "收到政府信息公开申请75件",
+            75,
+            None,
+            None,
+            None,
+            "件",
+            "收到政府信息公开申请",
+            "t3.new.total",
+            None,
+        )
+    ]
     report = TableLinker()(report)
     (check,) = report.checks
     assert check.verdict == "pass" and check.right == 75

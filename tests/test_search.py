@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import GOLD, SAMPLE
 
+from nlp.errors import SearchError
 from nlp.search.__main__ import main as search_main
 from nlp.search.analysis import SearchAnalyzer
 from nlp.search.documents import DocumentBuilder, read_records
-from nlp.errors import SearchError
 from nlp.search.query import Filters, compile_query, parse_years
 from nlp.search.sqlite_index import SqliteIndex
 
@@ -63,8 +63,11 @@ def gold(name: str) -> dict:
 
 def gold_title(name: str, label: str, contains: str) -> str:
     """A section title of a gold file, picked by label and a part of it."""
-    titles = [s["title"] for s in gold(name)["sections"]
-              if s["label"] == label and contains in norm(s["title"])]
+    titles = [
+        s["title"]
+        for s in gold(name)["sections"]
+        if s["label"] == label and contains in norm(s["title"])
+    ]
     assert len(titles) == 1, (name, label, contains, titles)
     return norm(titles[0])
 
@@ -76,22 +79,26 @@ def same_title(hit_title: str, gold_title: str) -> bool:
 
 # -- the query language -------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def analyzer() -> SearchAnalyzer:
     return SearchAnalyzer()
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("网站建设", '"网站 建设"'),
-    ("门户网站", '"门户 网站"'),
-    ("网站建设 有待加强", '"网站 建设" AND "有待 加强"'),
-    ("网站建设 OR 平台建设", '("网站 建设" OR "平台 建设")'),
-    ("网站建设 -门户", '("网站 建设") NOT ("门户")'),
-    ('"政务 新媒体"', '"政务 新 媒体"'),
-    ("title:平台建设", '{title path} : "平台 建设"'),
-    ("", None),
-    ("、。,", None),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("网站建设", '"网站 建设"'),
+        ("门户网站", '"门户 网站"'),
+        ("网站建设 有待加强", '"网站 建设" AND "有待 加强"'),
+        ("网站建设 OR 平台建设", '("网站 建设" OR "平台 建设")'),
+        ("网站建设 -门户", '("网站 建设") NOT ("门户")'),
+        ('"政务 新媒体"', '"政务 新 媒体"'),
+        ("title:平台建设", '{title path} : "平台 建设"'),
+        ("", None),
+        ("、。,", None),
+    ],
+)
 def test_query_compiles_to_word_phrases(analyzer, query, expected):
     assert compile_query(query, analyzer).match == expected
 
@@ -101,10 +108,17 @@ def test_a_query_of_excluded_terms_only_is_refused(analyzer):
         compile_query("-网站", analyzer)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2017-2019", (2017, 2019)), ("2018", (2018, 2018)), ("2019-", (2019, None)),
-    ("2019 - 2017", (2017, 2019)), ("2017~2018", (2017, 2018)), (None, (None, None)),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2017-2019", (2017, 2019)),
+        ("2018", (2018, 2018)),
+        ("2019-", (2019, None)),
+        ("2019 - 2017", (2017, 2019)),
+        ("2017~2018", (2017, 2018)),
+        (None, (None, None)),
+    ],
+)
 def test_year_ranges(value, expected):
     assert parse_years(value) == expected
 
@@ -115,14 +129,17 @@ def test_bad_year_ranges_are_refused(value):
         parse_years(value)
 
 
-@pytest.mark.parametrize("word, pieces", [
-    ("门户网站", ("门户", "网站")),
-    ("平台建设", ("平台", "建设")),
-    ("政府信息公开", ("政府", "信息", "公开")),
-    ("网站", ("网站",)),
-    ("APP", ("APP",)),
-    ("1136", ("1136",)),
-])
+@pytest.mark.parametrize(
+    "word, pieces",
+    [
+        ("门户网站", ("门户", "网站")),
+        ("平台建设", ("平台", "建设")),
+        ("政府信息公开", ("政府", "信息", "公开")),
+        ("网站", ("网站",)),
+        ("APP", ("APP",)),
+        ("1136", ("1136",)),
+    ],
+)
 def test_long_words_are_split_into_dictionary_words(analyzer, word, pieces):
     assert analyzer.split(word) == pieces
 
@@ -131,8 +148,15 @@ def test_long_words_are_split_into_dictionary_words(analyzer, word, pieces):
 def test_the_index_cuts_queries_as_jieba_does(index, analyzer, run_dir):
     # The index answers queries with the word frequencies it stores instead of loading
     # jieba's dictionary: the words must be the same.
-    queries = ["网站建设", "政务新媒体运维管理还需加强", "依申请公开工作规范性还有待提高",
-               "门户网站建设有待进一步加强", "衡阳市民政局", "平潭综合实验区管委会", "APP 2019年"]
+    queries = [
+        "网站建设",
+        "政务新媒体运维管理还需加强",
+        "依申请公开工作规范性还有待提高",
+        "门户网站建设有待进一步加强",
+        "衡阳市民政局",
+        "平潭综合实验区管委会",
+        "APP 2019年",
+    ]
     for record, _ in list(read_records(run_dir))[:5]:
         queries += [s["title"] for s in record["sections"]]
     for query in queries:
@@ -144,56 +168,99 @@ def test_the_index_cuts_queries_as_jieba_does(index, analyzer, run_dir):
 #  title) of the first hit's section, the complete set of reports when gold determines it)
 Q = [
     pytest.param(  # "which agencies admitted weak website construction in 2017-2019"
-        "网站建设", Filters(labels=("problems",), year_from=2017, year_to=2019),
-        {"000_8ef287be2d4f18ab.txt"}, ("problems", "门户网站建设"),
-        {"000_8ef287be2d4f18ab.txt"}, id="website-weakness-2017-2019"),
+        "网站建设",
+        Filters(labels=("problems",), year_from=2017, year_to=2019),
+        {"000_8ef287be2d4f18ab.txt"},
+        ("problems", "门户网站建设"),
+        {"000_8ef287be2d4f18ab.txt"},
+        id="website-weakness-2017-2019",
+    ),
     pytest.param(  # the same question asked through the weakness category
-        "", Filters(categories=("platform",), year_from=2017, year_to=2019),
-        {"000_8ef287be2d4f18ab.txt"}, ("problems", "门户网站建设"),
-        {"000_8ef287be2d4f18ab.txt"}, id="platform-category-2017-2019"),
+        "",
+        Filters(categories=("platform",), year_from=2017, year_to=2019),
+        {"000_8ef287be2d4f18ab.txt"},
+        ("problems", "门户网站建设"),
+        {"000_8ef287be2d4f18ab.txt"},
+        id="platform-category-2017-2019",
+    ),
     pytest.param(  # "all 平台建设 sections of 江苏 counties"
-        "平台建设", Filters(labels=("platform",), province="江苏", admin_level="county"),
+        "平台建设",
+        Filters(labels=("platform",), province="江苏", admin_level="county"),
         {"hongze-district-2023.pdf", "hongze-district-2024.pdf"},
         ("platform", "平台建设情况"),
-        {"hongze-district-2023.pdf", "hongze-district-2024.pdf"}, id="platform-jiangsu-counties"),
+        {"hongze-district-2023.pdf", "hongze-district-2024.pdf"},
+        id="platform-jiangsu-counties",
+    ),
     pytest.param(  # 江苏 at every level: the city report joins
-        "平台建设", Filters(labels=("platform",), province="江苏"),
-        {"hongze-district-2023.pdf", "hongze-district-2024.pdf", "huaian-city-2024.pdf"},
+        "平台建设",
+        Filters(labels=("platform",), province="江苏"),
+        {
+            "hongze-district-2023.pdf",
+            "hongze-district-2024.pdf",
+            "huaian-city-2024.pdf",
+        },
         ("platform", "平台建设情况"),
-        {"hongze-district-2023.pdf", "hongze-district-2024.pdf", "huaian-city-2024.pdf"},
-        id="platform-jiangsu"),
+        {
+            "hongze-district-2023.pdf",
+            "hongze-district-2024.pdf",
+            "huaian-city-2024.pdf",
+        },
+        id="platform-jiangsu",
+    ),
     pytest.param(  # gold: 一是政策解读质量仍需提升 (interpretation)
-        "政策解读", Filters(labels=("problems",), agency="淮安市人民政府"),
-        {"huaian-city-2024.pdf"}, ("problems", "存在的主要问题"),
-        {"huaian-city-2024.pdf"}, id="interpretation-huaian"),
+        "政策解读",
+        Filters(labels=("problems",), agency="淮安市人民政府"),
+        {"huaian-city-2024.pdf"},
+        ("problems", "存在的主要问题"),
+        {"huaian-city-2024.pdf"},
+        id="interpretation-huaian",
+    ),
     pytest.param(  # gold: 政务新媒体运维管理还需加强 (platform), 2024 only
-        "新媒体", Filters(labels=("problems",), agency="洪泽", year_from=2024, year_to=2024),
-        {"hongze-district-2024.pdf"}, ("problems", "存在的主要问题"),
-        {"hongze-district-2024.pdf"}, id="new-media-hongze-2024"),
+        "新媒体",
+        Filters(labels=("problems",), agency="洪泽", year_from=2024, year_to=2024),
+        {"hongze-district-2024.pdf"},
+        ("problems", "存在的主要问题"),
+        {"hongze-district-2024.pdf"},
+        id="new-media-hongze-2024",
+    ),
     pytest.param(  # gold staffing weaknesses of 2023-2024: 洪泽 2023, 淮安 2024
-        "队伍建设", Filters(categories=("staffing",), year_from=2023, year_to=2024),
-        {"hongze-district-2023.pdf", "huaian-city-2024.pdf"}, None,
-        {"hongze-district-2023.pdf", "huaian-city-2024.pdf"}, id="staffing-2023-2024"),
+        "队伍建设",
+        Filters(categories=("staffing",), year_from=2023, year_to=2024),
+        {"hongze-district-2023.pdf", "huaian-city-2024.pdf"},
+        None,
+        {"hongze-district-2023.pdf", "huaian-city-2024.pdf"},
+        id="staffing-2023-2024",
+    ),
     pytest.param(  # gold R4 failures of 洪泽 2023: the review/litigation table of section 四
-        "", Filters(failed_checks="sum", doc_id="hongze-district-2023.pdf"),
+        "",
+        Filters(failed_checks="sum", doc_id="hongze-district-2023.pdf"),
         {"hongze-district-2023.pdf"},
         ("review_litigation", "行政复议、行政诉讼"),
-        {"hongze-district-2023.pdf"}, id="sum-failures-hongze-2023"),
+        {"hongze-district-2023.pdf"},
+        id="sum-failures-hongze-2023",
+    ),
     pytest.param(  # gold: 004's prose (八、… 1名专职) contradicts its table (专职 0)
-        "专职", Filters(failed_checks="text_table"),
-        {"004_15ed71d81f93ac9f.txt"}, ("organization", "机构建设"),
-        None, id="prose-contradicts-table-004"),
+        "专职",
+        Filters(failed_checks="text_table"),
+        {"004_15ed71d81f93ac9f.txt"},
+        ("organization", "机构建设"),
+        None,
+        id="prose-contradicts-table-004",
+    ),
 ]
 
 
 @pytest.mark.parametrize("query, filters, first_reports, first_section, reports", Q)
 @pytest.mark.slow
-def test_queries_return_the_gold_sections_first(index, query, filters, first_reports,
-                                                 first_section, reports):
+def test_queries_return_the_gold_sections_first(
+    index, query, filters, first_reports, first_section, reports
+):
     result = index.search(query, filters, limit=50)
     assert result.hits, (query, filters)
     top = [h.doc_id for h in result.hits[: len(first_reports)]]
-    assert set(top) == first_reports, [(h.doc_id, h.title_path) for h in result.hits[:5]]
+    assert set(top) == first_reports, [
+        (h.doc_id, h.title_path) for h in result.hits[:5]
+    ]
     if first_section:
         label, contains = first_section
         hit = result.hits[0]
@@ -212,11 +279,18 @@ def test_queries_return_the_gold_sections_first(index, query, filters, first_rep
 def test_every_report_whose_prose_contradicts_its_table(index):
     # Gold lists text_table failures for 004 only: the prose of 三(二)2 says 在线访谈 2次
     # and 八 says 1名专职工作人员, the table has 0 for both.
-    result = index.search("", Filters(failed_checks="text_table"), limit=100, per_report=True)
+    result = index.search(
+        "", Filters(failed_checks="text_table"), limit=100, per_report=True
+    )
     assert "004_15ed71d81f93ac9f.txt" in {h.doc_id for h in result.hits}
-    assert len({h.doc_id for h in result.hits}) == len(result.hits)  # one hit per report
-    sections = index.search("", Filters(failed_checks="text_table",
-                                        doc_id="004_15ed71d81f93ac9f.txt"), limit=50)
+    assert len({h.doc_id for h in result.hits}) == len(
+        result.hits
+    )  # one hit per report
+    sections = index.search(
+        "",
+        Filters(failed_checks="text_table", doc_id="004_15ed71d81f93ac9f.txt"),
+        limit=50,
+    )
     texts = [norm(index_section_text(index, h.id)) for h in sections.hits]
     assert any("在线访谈次数2次" in t for t in texts)
     assert any("配备1名专职工作人员" in t for t in texts)
@@ -254,10 +328,15 @@ def test_facets_count_the_whole_result_set(index):
 
 @pytest.mark.slow
 def test_filters_alone_need_no_query(index):
-    result = index.search("", Filters(year_from=2024, year_to=2024, labels=("problems",)))
+    result = index.search(
+        "", Filters(year_from=2024, year_to=2024, labels=("problems",))
+    )
     # Gold: the 2024 reports are 洪泽 2024, 淮安 2024 and 平潭 2024, each with 五、存在的主要问题.
-    assert {"hongze-district-2024.pdf", "huaian-city-2024.pdf", "pingtan-zone-2024.txt"} <= {
-        h.doc_id for h in result.hits}
+    assert {
+        "hongze-district-2024.pdf",
+        "huaian-city-2024.pdf",
+        "pingtan-zone-2024.txt",
+    } <= {h.doc_id for h in result.hits}
     assert all(h.score is None for h in result.hits)
 
 
@@ -274,6 +353,7 @@ def test_excluded_words_and_alternatives(index):
 
 
 # -- words, not characters ------------------------------------------------------------
+
 
 def char_index(run_dir) -> sqlite3.Connection:
     """The same sections indexed one character per token, for comparison."""
@@ -294,8 +374,12 @@ def test_words_not_characters_change_the_ranking(index, run_dir):
     # 市民 (citizens). In 衡阳市民政局 and 全市民政工作 the characters 市民 stand side by
     # side but the words are 市 民政: a character index ranks such sections, which never
     # mention citizens, among its first ten; the word index never returns them.
-    chars = [row[0] for row in conn.execute(
-        "SELECT id FROM chars WHERE chars MATCH '\"市 民\"' ORDER BY bm25(chars) LIMIT 10")]
+    chars = [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM chars WHERE chars MATCH '\"市 民\"' ORDER BY bm25(chars) LIMIT 10"
+        )
+    ]
     citizens = re.compile(r"市民(?!政)")
     assert sum(not citizens.search(texts[i]) for i in chars) >= 3
     words = index.search("市民", limit=100)
@@ -304,20 +388,36 @@ def test_words_not_characters_change_the_ranking(index, run_dir):
         assert citizens.search(norm(index_section_text(index, hit.id))), hit.id
     # 民政 (civil affairs) is inside 人民政府 (人民 政府) in nearly every report; as a
     # word it is in the civil-affairs bureau's report and in lists of 民政局 only.
-    chars = [row[0] for row in conn.execute(
-        "SELECT id FROM chars WHERE chars MATCH '\"民 政\"' ORDER BY bm25(chars) LIMIT 10")]
-    assert {"hongze-district-2023.pdf", "huaian-city-2024.pdf"} <= {i.split("#")[0] for i in chars}
+    chars = [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM chars WHERE chars MATCH '\"民 政\"' ORDER BY bm25(chars) LIMIT 10"
+        )
+    ]
+    assert {"hongze-district-2023.pdf", "huaian-city-2024.pdf"} <= {
+        i.split("#")[0] for i in chars
+    }
     word_docs = {h.doc_id for h in index.search("民政", limit=500).hits}
-    assert not {"hongze-district-2023.pdf", "hongze-district-2024.pdf",
-                "huaian-city-2024.pdf"} & word_docs
+    assert (
+        not {
+            "hongze-district-2023.pdf",
+            "hongze-district-2024.pdf",
+            "huaian-city-2024.pdf",
+        }
+        & word_docs
+    )
     assert index.search("民政", limit=1).hits[0].doc_id == "004_15ed71d81f93ac9f.txt"
 
 
 @pytest.mark.slow
 def test_a_word_query_does_not_match_scattered_characters(index, run_dir):
     conn = char_index(run_dir)
-    scattered = [(i, norm(t.replace(" ", ""))) for i, t in conn.execute(
-        "SELECT id, body FROM chars WHERE chars MATCH '网 站 建 设'")]
+    scattered = [
+        (i, norm(t.replace(" ", "")))
+        for i, t in conn.execute(
+            "SELECT id, body FROM chars WHERE chars MATCH '网 站 建 设'"
+        )
+    ]
     word_hits = {h.id for h in index.search("网站建设", limit=500).hits}
     # The character query (all four characters anywhere) finds sections that never say
     # 网站建设; the word query finds none of those.
@@ -332,10 +432,20 @@ def index_section_text(index: SqliteIndex, section_id: str) -> str:
 
 # -- the command line -----------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_cli_prints_ranked_sections_and_facets(index, capsys):
-    code = search_main(["网站建设", "--db", str(index.path), "--label", "problems",
-                        "--year", "2017-2019"])
+    code = search_main(
+        [
+            "网站建设",
+            "--db",
+            str(index.path),
+            "--label",
+            "problems",
+            "--year",
+            "2017-2019",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "000_8ef287be2d4f18ab.txt" in out and "【网站建设】" in out
@@ -344,7 +454,9 @@ def test_cli_prints_ranked_sections_and_facets(index, capsys):
 
 @pytest.mark.slow
 def test_cli_json(index, capsys):
-    code = search_main(["--db", str(index.path), "--failed-checks", "--json", "--limit", "3"])
+    code = search_main(
+        ["--db", str(index.path), "--failed-checks", "--json", "--limit", "3"]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0
     assert data["total"] >= len(data["hits"]) == 3
@@ -354,8 +466,18 @@ def test_cli_json(index, capsys):
 
 @pytest.mark.slow
 def test_cli_reports_whose_prose_contradicts_their_table(index, capsys):
-    code = search_main(["--db", str(index.path), "--check-kind", "text_table", "--per-report",
-                        "--json", "--limit", "100"])
+    code = search_main(
+        [
+            "--db",
+            str(index.path),
+            "--check-kind",
+            "text_table",
+            "--per-report",
+            "--json",
+            "--limit",
+            "100",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0
     assert "004_15ed71d81f93ac9f.txt" in {h["doc_id"] for h in data["hits"]}
@@ -363,12 +485,15 @@ def test_cli_reports_whose_prose_contradicts_their_table(index, capsys):
     assert set(data["facets"]["failed_check"]) == {"text_table"}
 
 
-@pytest.mark.parametrize("argv, code", [
-    (["没有这个词语的报告zzzz"], 1),
-    (["--label", "no_such_label"], 2),
-    (["--year", "soon"], 2),
-    (["--check-kind", "bogus"], 2),
-])
+@pytest.mark.parametrize(
+    "argv, code",
+    [
+        (["没有这个词语的报告zzzz"], 1),
+        (["--label", "no_such_label"], 2),
+        (["--year", "soon"], 2),
+        (["--check-kind", "bogus"], 2),
+    ],
+)
 @pytest.mark.slow
 def test_cli_exit_codes(index, capsys, argv, code):
     try:

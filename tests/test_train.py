@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from nlp.errors import NotFittedError
 from nlp.training.backends import SpacyTextClassifier, TransformersTextClassifier
 from nlp.training.data import split_by_agency, to_dataset
 from nlp.training.metrics import classification_metrics
-
-from conftest import ROOT
 
 # Real problem statements and section titles cut from the sample reports.
 TEXTS = [
@@ -30,8 +29,15 @@ TEXTS = [
 def _examples():
     rows = []
     for i, (text, label) in enumerate(TEXTS * 3):
-        rows.append({"text": text, "label": label, "source": "gold" if i % 2 else "weak",
-                     "doc": f"d{i % 6}.txt", "agency": f"agency{i % 6}"})
+        rows.append(
+            {
+                "text": text,
+                "label": label,
+                "source": "gold" if i % 2 else "weak",
+                "doc": f"d{i % 6}.txt",
+                "agency": f"agency{i % 6}",
+            }
+        )
     return rows
 
 
@@ -40,9 +46,9 @@ def test_split_by_agency_is_disjoint_and_deterministic():
     train, test = split_by_agency(dataset, 0.3, seed=0)
     assert set(train["agency"]).isdisjoint(test["agency"])
     assert set(test["source"]) == {"gold"}
-    again_train, again_test = split_by_agency(dataset, 0.3, seed=0)
+    _again_train, again_test = split_by_agency(dataset, 0.3, seed=0)
     assert list(again_test["text"]) == list(test["text"])
-    named_train, named_test = split_by_agency(dataset, test_agencies=["agency1"])
+    _named_train, named_test = split_by_agency(dataset, test_agencies=["agency1"])
     assert set(named_test["agency"]) == {"agency1"}
 
 
@@ -77,10 +83,17 @@ def _tiny_checkpoint(directory: Path, texts: list[str]) -> Path:
     chars = sorted({ch for text in texts for ch in text})
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars]
     (directory / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = transformers.BertTokenizer(str(directory / "vocab.txt"), do_lower_case=False)
+    tokenizer = transformers.BertTokenizer(
+        str(directory / "vocab.txt"), do_lower_case=False
+    )
     config = transformers.BertConfig(
-        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64, num_labels=2,
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        num_labels=2,
     )
     transformers.BertForSequenceClassification(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
@@ -92,7 +105,12 @@ def test_transformers_backend_trains_a_tiny_local_model(tmp_path: Path):
     texts, labels = (list(x) for x in zip(*TEXTS))
     checkpoint = _tiny_checkpoint(tmp_path / "tiny", texts)
     model = TransformersTextClassifier(
-        checkpoint=str(checkpoint), epochs=2, batch_size=4, max_length=32, seed=0, max_steps=4
+        checkpoint=str(checkpoint),
+        epochs=2,
+        batch_size=4,
+        max_length=32,
+        seed=0,
+        max_steps=4,
     ).fit(texts, labels)
     assert model.steps_ == 4
     proba = model.predict_proba(texts)
@@ -110,7 +128,9 @@ def test_transformers_backend_needs_a_local_checkpoint(tmp_path: Path):
 
     pytest.importorskip("transformers")
     with pytest.raises(ModelError, match="not a local directory"):
-        TransformersTextClassifier(checkpoint=str(tmp_path / "missing")).fit(["a", "b"], ["x", "y"])
+        TransformersTextClassifier(checkpoint=str(tmp_path / "missing")).fit(
+            ["a", "b"], ["x", "y"]
+        )
 
 
 @pytest.mark.slow
@@ -118,9 +138,15 @@ def test_transformers_backend_needs_a_local_checkpoint(tmp_path: Path):
 def test_train_reproduces_the_shipped_metrics(task: str, tmp_path: Path):
     from nlp.train import train
 
-    shipped = json.loads((ROOT / "models" / task / "meta.json").read_text(encoding="utf-8"))
+    shipped = json.loads(
+        (ROOT / "models" / task / "meta.json").read_text(encoding="utf-8")
+    )
     meta = train(task, tmp_path / task)
     assert meta["data_hash"] == shipped["data_hash"]
     for key in ("accuracy", "macro_f1"):
         assert meta["metrics"][key] == pytest.approx(shipped["metrics"][key], abs=0.01)
-    assert (tmp_path / task / "README.md").read_text(encoding="utf-8").startswith(f"# {task} classifier")
+    assert (
+        (tmp_path / task / "README.md")
+        .read_text(encoding="utf-8")
+        .startswith(f"# {task} classifier")
+    )

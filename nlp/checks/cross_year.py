@@ -14,7 +14,15 @@ from typing import Any
 
 from ..records import Check, Evidence
 
-T3_COLUMNS = ("natural", "commercial", "research", "nonprofit", "legal_service", "other_org", "total")
+T3_COLUMNS = (
+    "natural",
+    "commercial",
+    "research",
+    "nonprofit",
+    "legal_service",
+    "other_org",
+    "total",
+)
 # A cell split out of a run-together number stream by arithmetic is as good as printed.
 _READABLE = (None, "ok", "inferred")
 # Places above an agency that a longer form of its name may add (淮安市, 江苏省淮安市).
@@ -29,8 +37,10 @@ def compact(record: dict[str, Any]) -> dict[str, Any]:
     for table in record.get("tables", []):
         for cell in table.get("cells", []):
             ind = cell.get("indicator")
-            if ind and (ind.startswith("t3.carried") or ind.startswith("t2.")):
-                cells.setdefault(ind, {k: cell.get(k) for k in ("value", "start", "end", "status")})
+            if ind and (ind.startswith(("t3.carried", "t2."))):
+                cells.setdefault(
+                    ind, {k: cell.get(k) for k in ("value", "start", "end", "status")}
+                )
     return {
         "doc_id": record["doc_id"],
         "meta": record.get("meta", {}),
@@ -62,14 +72,20 @@ def _key(name: str) -> str:
 def _same_place(longer: str, shorter: str) -> bool:
     if longer == shorter:
         return True
-    if len(shorter) < 3 or not longer.endswith(shorter) or not _PLACE_END.search(shorter):
+    if (
+        len(shorter) < 3
+        or not longer.endswith(shorter)
+        or not _PLACE_END.search(shorter)
+    ):
         return False
     return bool(_PREFIX.fullmatch(longer[: -len(shorter)]))
 
 
 def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
     """Checks for every pair of consecutive years of one agency, keyed by doc_id (t)."""
-    groups = agency_groups([c["meta"].get("agency") for c in compacts if c["meta"].get("agency")])
+    groups = agency_groups(
+        [c["meta"].get("agency") for c in compacts if c["meta"].get("agency")]
+    )
     by_agency: dict[tuple[str, int], dict[str, Any]] = {}
     for c in compacts:
         agency, year = c["meta"].get("agency"), c["meta"].get("year")
@@ -83,8 +99,13 @@ def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
         checks = result[current["doc_id"]]
         for column in T3_COLUMNS:
             _compare(
-                checks, "R5", current, f"t3.carried_in.{column}", previous,
-                f"t3.carried_out.{column}", exact=True,
+                checks,
+                "R5",
+                current,
+                f"t3.carried_in.{column}",
+                previous,
+                f"t3.carried_out.{column}",
+                exact=True,
             )
         for row in ("rules", "normative"):
             _carry_forward(checks, current, previous, row)

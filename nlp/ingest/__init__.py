@@ -46,7 +46,9 @@ def read_document(path: str | Path) -> RawDocument:
     if reader is None:
         raise IngestError(
             "unknown_format",
-            Errors.E101.format(path=path, ext=path.suffix, supported=", ".join(SUPPORTED)),
+            Errors.E101.format(
+                path=path, ext=path.suffix, supported=", ".join(SUPPORTED)
+            ),
         )
     try:
         data = path.read_bytes()
@@ -78,9 +80,13 @@ def empty_report(path: Path, root: Path | None = None, fmt: str = "txt") -> Repo
     except OSError:
         pass
     fmt = READERS.get(path.suffix.lower()) and path.suffix.lower().lstrip(".") or fmt
-    fmt = {"htm": "html", "shtml": "html", "xhtml": "html", "text": "txt", "markdown": "md"}.get(
-        fmt, fmt
-    )
+    fmt = {
+        "htm": "html",
+        "shtml": "html",
+        "xhtml": "html",
+        "text": "txt",
+        "markdown": "md",
+    }.get(fmt, fmt)
     if fmt not in ("txt", "html", "pdf", "docx", "md"):
         fmt = "txt"
     return Report(

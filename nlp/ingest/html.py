@@ -10,8 +10,26 @@ from .base import RawDocument
 from .text import decode
 
 _DROP_TAGS = frozenset(
-    "script style noscript iframe nav header footer form select button input "
-    "textarea object embed svg canvas template head".split()
+    [
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "nav",
+        "header",
+        "footer",
+        "form",
+        "select",
+        "button",
+        "input",
+        "textarea",
+        "object",
+        "embed",
+        "svg",
+        "canvas",
+        "template",
+        "head",
+    ]
 )
 _FURNITURE_ATTR = re.compile(
     r"nav|menu|footer|header|breadcrumb|crumb|share|sidebar|toolbar|copyright|"
@@ -19,8 +37,38 @@ _FURNITURE_ATTR = re.compile(
     re.IGNORECASE,
 )
 _BLOCK_TAGS = frozenset(
-    "p div section article main aside h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote "
-    "pre address center table tbody thead tfoot caption figure figcaption hr".split()
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "aside",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "address",
+        "center",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "caption",
+        "figure",
+        "figcaption",
+        "hr",
+    ]
 )
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_\-]+)", re.IGNORECASE)
 
@@ -29,7 +77,9 @@ def _decode_html(path: Path, data: bytes) -> tuple[str, str]:
     declared = _META_CHARSET.search(data[:4096])
     if declared:
         name = declared.group(1).decode("ascii", "ignore").lower()
-        name = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs"}.get(name, name)
+        name = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs"}.get(
+            name, name
+        )
         try:
             return data.decode(name), name
         except (UnicodeDecodeError, LookupError):

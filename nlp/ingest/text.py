@@ -27,7 +27,9 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
             try:
                 return data.decode(name), name
             except UnicodeDecodeError as e:
-                raise IngestError("decode", Errors.E102.format(path=path, detail=e)) from e
+                raise IngestError(
+                    "decode", Errors.E102.format(path=path, detail=e)
+                ) from e
     if b"\x00" in data[:8000]:
         # NUL bytes: UTF-16 without a BOM, or binary. Keep a UTF-16 reading only when
         # it is plainly report text.
@@ -46,7 +48,7 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
     return _decode_cjk(path, data)
 
 
-_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 
 
 def _reject_binary(path: Path, data: bytes) -> None:
@@ -56,7 +58,9 @@ def _reject_binary(path: Path, data: bytes) -> None:
     if nul or controls / max(1, len(sample)) > 0.05:
         raise IngestError(
             "binary",
-            Errors.E103.format(path=path, detail=f"{nul} NUL and {controls} control bytes"),
+            Errors.E103.format(
+                path=path, detail=f"{nul} NUL and {controls} control bytes"
+            ),
         )
 
 
@@ -119,9 +123,12 @@ def _cjk_score(text: str) -> float:
 
 def _canonical(name: str) -> str:
     name = name.lower().replace("_", "-")
-    return {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}.get(
-        name, name
-    )
+    return {
+        "gb2312": "gb18030",
+        "gbk": "gb18030",
+        "big5": "big5hkscs",
+        "cp950": "big5hkscs",
+    }.get(name, name)
 
 
 def read_text(path: Path, data: bytes) -> RawDocument:

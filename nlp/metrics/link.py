@@ -67,7 +67,9 @@ class TableLinker(Stage):
         report.checks = checks
         return report
 
-    def _try_sum(self, check: Check, metric: Metric, cells: dict[str, list[Cell]]) -> None:
+    def _try_sum(
+        self, check: Check, metric: Metric, cells: dict[str, list[Cell]]
+    ) -> None:
         """Pass a fail whose figure is the sum of cells the report may mean instead."""
         indicator = metric.indicator or ""
         for prefix, parts in self.sums.items():
@@ -88,7 +90,9 @@ class TableLinker(Stage):
                 Evidence(ref=i, start=c.start, end=c.end, value=c.value)
                 for i, c in zip(ids, operands)
             ]
-            check.message = f"prose gives {' + '.join(ids)} = {total:g}, not {indicator} alone"
+            check.message = (
+                f"prose gives {' + '.join(ids)} = {total:g}, not {indicator} alone"
+            )
             metric.indicator = None
             return
 

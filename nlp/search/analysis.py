@@ -33,7 +33,9 @@ def search_config() -> dict[str, Any]:
     for key in ("analysis", "ranking", "snippet"):
         if not isinstance(data.get(key), dict):
             raise SearchError(
-                Errors.E800.format(path=SEARCH_CONFIG, detail=f"{key!r} must be a mapping")
+                Errors.E800.format(
+                    path=SEARCH_CONFIG, detail=f"{key!r} must be a mapping"
+                )
             )
     return data
 
@@ -47,18 +49,27 @@ class SearchAnalyzer:
     must be rebuilt, since its words would not meet the query's.
     """
 
-    def __init__(self, user_dict: str | Path | None = None, hmm: bool | None = None,
-                 split_min_length: int | None = None):
+    def __init__(
+        self,
+        user_dict: str | Path | None = None,
+        hmm: bool | None = None,
+        split_min_length: int | None = None,
+    ):
         analysis = search_config()["analysis"]
-        tokenize = load_config(str(analysis.get("tokenize_config", "sections"))).get(
-            "tokenize") or {}
+        tokenize = (
+            load_config(str(analysis.get("tokenize_config", "sections"))).get(
+                "tokenize"
+            )
+            or {}
+        )
         path = Path(user_dict or tokenize.get("user_dict", "configs/jieba_dict.txt"))
         if not path.is_absolute():
             path = CONFIG_DIR.parent / path
         self.user_dict = path if path.is_file() else None
         self.hmm = bool(tokenize.get("hmm", True)) if hmm is None else hmm
         self.split_min_length = int(
-            split_min_length if split_min_length is not None
+            split_min_length
+            if split_min_length is not None
             else analysis.get("split_min_length", 3)
         )
         self._tokenizer = None
@@ -71,7 +82,8 @@ class SearchAnalyzer:
 
         digest = (
             hashlib.sha256(self.user_dict.read_bytes()).hexdigest()[:16]
-            if self.user_dict else "none"
+            if self.user_dict
+            else "none"
         )
         return {
             "jieba": jieba.__version__,
@@ -180,8 +192,9 @@ def _jieba(user_dict: str | None):
     return tokenizer
 
 
-def spans_within(tokens: Sequence[Sequence[int]], starts: Sequence[int], start: int,
-                 end: int) -> Sequence[Sequence[int]]:
+def spans_within(
+    tokens: Sequence[Sequence[int]], starts: Sequence[int], start: int, end: int
+) -> Sequence[Sequence[int]]:
     """The token spans that start inside ``[start, end)``, clipped to ``end``.
 
     ``starts`` is the list of token start offsets (sorted), for bisecting.

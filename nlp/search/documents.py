@@ -68,9 +68,13 @@ class FieldSchema:
         data = load_yaml(path)
         raw = data.get("fields")
         if not isinstance(raw, dict) or not raw:
-            raise SearchError(Errors.E800.format(path=path, detail="no 'fields' mapping"))
-        return cls({name: _spec(name, spec, path) for name, spec in raw.items()},
-                   str(data["version"]))
+            raise SearchError(
+                Errors.E800.format(path=path, detail="no 'fields' mapping")
+            )
+        return cls(
+            {name: _spec(name, spec, path) for name, spec in raw.items()},
+            str(data["version"]),
+        )
 
     def fields_for(self, doc_type: str) -> dict[str, FieldSpec]:
         return {n: s for n, s in self.fields.items() if doc_type in s.doc_types}
@@ -81,8 +85,11 @@ class FieldSchema:
         if doc_type not in DOC_TYPES:
             return [f"doc_type {doc_type!r} is not one of {DOC_TYPES}"]
         declared = self.fields_for(doc_type)
-        found = [f"field {n!r} is not declared for {doc_type} documents"
-                 for n in document if n not in declared]
+        found = [
+            f"field {n!r} is not declared for {doc_type} documents"
+            for n in document
+            if n not in declared
+        ]
         found += [f"field {n!r} is missing" for n in declared if n not in document]
         for name, spec in declared.items():
             if name in document:
@@ -92,19 +99,37 @@ class FieldSchema:
 
 def _spec(name: str, raw: Any, path: Any) -> FieldSpec:
     if not isinstance(raw, dict) or raw.get("type") not in _PYTHON_TYPES:
-        raise SearchError(Errors.E800.format(
-            path=path, detail=f"field {name!r} needs a type among {sorted(_PYTHON_TYPES)}"))
+        raise SearchError(
+            Errors.E800.format(
+                path=path,
+                detail=f"field {name!r} needs a type among {sorted(_PYTHON_TYPES)}",
+            )
+        )
     doc_types = tuple(raw.get("in") or DOC_TYPES)
     if any(t not in DOC_TYPES for t in doc_types):
-        raise SearchError(Errors.E800.format(
-            path=path, detail=f"field {name!r}: `in` must list {DOC_TYPES}"))
-    properties = {k: _spec(f"{name}.{k}", v, path)
-                  for k, v in (raw.get("properties") or {}).items()}
+        raise SearchError(
+            Errors.E800.format(
+                path=path, detail=f"field {name!r}: `in` must list {DOC_TYPES}"
+            )
+        )
+    properties = {
+        k: _spec(f"{name}.{k}", v, path)
+        for k, v in (raw.get("properties") or {}).items()
+    }
     if raw["type"] in ("object", "nested") and not properties:
-        raise SearchError(Errors.E800.format(
-            path=path, detail=f"field {name!r} of type {raw['type']} needs `properties`"))
-    return FieldSpec(name.rsplit(".", 1)[-1], raw["type"], doc_types, properties,
-                     str(raw.get("doc", "")))
+        raise SearchError(
+            Errors.E800.format(
+                path=path,
+                detail=f"field {name!r} of type {raw['type']} needs `properties`",
+            )
+        )
+    return FieldSpec(
+        name.rsplit(".", 1)[-1],
+        raw["type"],
+        doc_types,
+        properties,
+        str(raw.get("doc", "")),
+    )
 
 
 def _value_problems(spec: FieldSpec, value: Any, where: str) -> list[str]:
@@ -113,10 +138,16 @@ def _value_problems(spec: FieldSpec, value: Any, where: str) -> list[str]:
     if isinstance(value, list):
         return [p for item in value for p in _value_problems(spec, item, where)]
     allowed = _PYTHON_TYPES[spec.type]
-    if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-        return [f"{where}: {type(value).__name__} value {value!r:.40} is not a {spec.type}"]
+    if not isinstance(value, allowed) or (
+        isinstance(value, bool) and bool not in allowed
+    ):
+        return [
+            f"{where}: {type(value).__name__} value {value!r:.40} is not a {spec.type}"
+        ]
     if spec.type in ("object", "nested"):
-        found = [f"{where}.{k}: not declared" for k in value if k not in spec.properties]
+        found = [
+            f"{where}.{k}: not declared" for k in value if k not in spec.properties
+        ]
         for key, sub in spec.properties.items():
             if key in value:
                 found += _value_problems(sub, value[key], f"{where}.{key}")
@@ -155,18 +186,26 @@ class DocumentBuilder:
     jieba dictionary (``SearchAnalyzer``). Pure: no I/O after construction.
     """
 
-    def __init__(self, analyzer: SearchAnalyzer | None = None,
-                 regions: RegionResolver | None = None, schema: FieldSchema | None = None):
+    def __init__(
+        self,
+        analyzer: SearchAnalyzer | None = None,
+        regions: RegionResolver | None = None,
+        schema: FieldSchema | None = None,
+    ):
         self.analyzer = analyzer or SearchAnalyzer()
         self.regions = regions or RegionResolver()
         self.schema = schema or FieldSchema.load()
         self._verdict_keys = tuple(self.schema.fields["check_verdicts"].properties)
         self._kind_keys = tuple(self.schema.fields["failed_checks_by_kind"].properties)
 
-    def __call__(self, record: dict[str, Any], sha256: str | None = None) -> IndexDocuments:
+    def __call__(
+        self, record: dict[str, Any], sha256: str | None = None
+    ) -> IndexDocuments:
         doc_id = record.get("doc_id")
         if not doc_id:
-            raise SearchError(Errors.E803.format(path=record.get("source", {}).get("path")))
+            raise SearchError(
+                Errors.E803.format(path=record.get("source", {}).get("path"))
+            )
         text: str = record.get("text") or ""
         tokens = record.get("tokens")
         if not tokens and text:
@@ -175,8 +214,18 @@ class DocumentBuilder:
         token_starts = [span[0] for span in tokens]
         sections = list(record.get("sections") or [])
         if not sections:
-            sections = [{"id": WHOLE_TEXT_SECTION, "parent": None, "level": 0, "title": "",
-                         "label": "", "start": 0, "end": len(text), "confidence": None}]
+            sections = [
+                {
+                    "id": WHOLE_TEXT_SECTION,
+                    "parent": None,
+                    "level": 0,
+                    "title": "",
+                    "label": "",
+                    "start": 0,
+                    "end": len(text),
+                    "confidence": None,
+                }
+            ]
         own = _own_spans(sections, len(text))
         locate = _Locator(own)
 
@@ -193,8 +242,11 @@ class DocumentBuilder:
             if index is not None:
                 weaknesses_in[index].append(_weakness(weakness))
         for check in failed:
-            hit = {locate(e.get("start")) for e in check.get("evidence") or []
-                   if e.get("doc_id") in (None, doc_id)}
+            hit = {
+                locate(e.get("start"))
+                for e in check.get("evidence") or []
+                if e.get("doc_id") in (None, doc_id)
+            }
             for index in sorted(i for i in hit if i is not None):
                 checks_in[index].append(_failed_check(check))
 
@@ -224,50 +276,65 @@ class DocumentBuilder:
                     spans = spans_within(tokens, token_starts, section["start"], end)
                     title_words[key] = self.analyzer.terms(text, spans)
                 else:
-                    title_words[key] = self.analyzer.query_words(section.get("title") or "")
+                    title_words[key] = self.analyzer.query_words(
+                        section.get("title") or ""
+                    )
             return title_words[key]
 
         documents = []
         for ord_, section in enumerate(sections):
             path = _ancestors(section, by_id)
             spans = own[ord_]
-            token_spans = [s for a, b in spans for s in spans_within(tokens, token_starts, a, b)]
+            token_spans = [
+                s for a, b in spans for s in spans_within(tokens, token_starts, a, b)
+            ]
             weaknesses = weaknesses_in.get(ord_, [])
             checks = checks_in.get(ord_, [])
             metrics = metrics_in.get(ord_, [])
-            documents.append({
-                "id": f"{doc_id}#{section['id']}",
-                "doc_type": "section",
-                **common,
-                "section_id": section["id"],
-                "parent_id": section.get("parent"),
-                "ord": ord_,
-                "level": section.get("level"),
-                "label": section.get("label") or "",
-                "label_confidence": section.get("confidence"),
-                "title": section.get("title") or "",
-                "title_path": [s.get("title") or "" for s in path],
-                "title_tokens": " ".join(words_of_title(section)),
-                "path_tokens": " ".join(w for s in path[:-1] for w in words_of_title(s)),
-                "start": section["start"],
-                "end": section["end"],
-                "spans": [{"start": a, "end": b} for a, b in spans],
-                "text": "".join(text[a:b] for a, b in spans),
-                "tokens": " ".join(text[a:b] for a, b in token_spans),
-                "tokens_fine": " ".join(self.analyzer.terms(text, token_spans)),
-                "n_metrics": len(metrics),
-                "n_weaknesses": len(weaknesses),
-                "metrics": metrics,
-                "weaknesses": weaknesses,
-                "categories": sorted({w["category"] for w in weaknesses if w["category"]}),
-                "n_failed_checks": len(checks),
-                "failed_checks": checks,
-                "failed_check_kinds": sorted({c["kind"] for c in checks}),
-            })
+            documents.append(
+                {
+                    "id": f"{doc_id}#{section['id']}",
+                    "doc_type": "section",
+                    **common,
+                    "section_id": section["id"],
+                    "parent_id": section.get("parent"),
+                    "ord": ord_,
+                    "level": section.get("level"),
+                    "label": section.get("label") or "",
+                    "label_confidence": section.get("confidence"),
+                    "title": section.get("title") or "",
+                    "title_path": [s.get("title") or "" for s in path],
+                    "title_tokens": " ".join(words_of_title(section)),
+                    "path_tokens": " ".join(
+                        w for s in path[:-1] for w in words_of_title(s)
+                    ),
+                    "start": section["start"],
+                    "end": section["end"],
+                    "spans": [{"start": a, "end": b} for a, b in spans],
+                    "text": "".join(text[a:b] for a, b in spans),
+                    "tokens": " ".join(text[a:b] for a, b in token_spans),
+                    "tokens_fine": " ".join(self.analyzer.terms(text, token_spans)),
+                    "n_metrics": len(metrics),
+                    "n_weaknesses": len(weaknesses),
+                    "metrics": metrics,
+                    "weaknesses": weaknesses,
+                    "categories": sorted(
+                        {w["category"] for w in weaknesses if w["category"]}
+                    ),
+                    "n_failed_checks": len(checks),
+                    "failed_checks": checks,
+                    "failed_check_kinds": sorted({c["kind"] for c in checks}),
+                }
+            )
         return IndexDocuments(report, documents)
 
-    def _report_document(self, record: dict[str, Any], common: dict[str, Any],
-                         failed: list[dict[str, Any]], sha256: str | None) -> dict[str, Any]:
+    def _report_document(
+        self,
+        record: dict[str, Any],
+        common: dict[str, Any],
+        failed: list[dict[str, Any]],
+        sha256: str | None,
+    ) -> dict[str, Any]:
         checks = record.get("checks") or []
         verdicts = Counter(c.get("verdict") for c in checks)
         kinds = Counter(c.get("kind") for c in failed)
@@ -278,10 +345,16 @@ class DocumentBuilder:
             **common,
             "source_sha256": (record.get("source") or {}).get("sha256"),
             "record_sha256": sha256 or record_sha256(record),
-            "labels": sorted({s.get("label") for s in record.get("sections") or []
-                              if s.get("label")}),
-            "categories": sorted({w.get("category") for w in record.get("weaknesses") or []
-                                  if w.get("category")}),
+            "labels": sorted(
+                {s.get("label") for s in record.get("sections") or [] if s.get("label")}
+            ),
+            "categories": sorted(
+                {
+                    w.get("category")
+                    for w in record.get("weaknesses") or []
+                    if w.get("category")
+                }
+            ),
             "error_codes": [e.get("code") for e in record.get("errors") or []],
             "counts": {
                 "characters": len(record.get("text") or ""),
@@ -300,7 +373,9 @@ class DocumentBuilder:
         }
 
 
-def _own_spans(sections: list[dict[str, Any]], length: int) -> list[list[tuple[int, int]]]:
+def _own_spans(
+    sections: list[dict[str, Any]], length: int
+) -> list[list[tuple[int, int]]]:
     """Each section's span minus the spans of its children, clipped to the text."""
     children: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for section in sections:
@@ -349,7 +424,11 @@ def _ancestors(section: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> lis
 
 
 def _number(value: Any) -> float | int | None:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return (
+        value
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else None
+    )
 
 
 def _metric(metric: dict[str, Any]) -> dict[str, Any]:
@@ -400,7 +479,9 @@ def read_records(path: str | Path) -> Iterator[tuple[dict[str, Any], str]]:
         if jsonl.is_file():
             yield from read_records(jsonl)
             return
-        files = sorted((path / "docs").glob("*.json")) if (path / "docs").is_dir() else []
+        files = (
+            sorted((path / "docs").glob("*.json")) if (path / "docs").is_dir() else []
+        )
         if not files:
             raise SearchError(Errors.E801.format(path=path))
         for file in files:
@@ -418,8 +499,11 @@ def read_records(path: str | Path) -> Iterator[tuple[dict[str, Any], str]]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as e:
-                raise SearchError(Errors.E802.format(path=path, line=number, detail=e)) from e
+                raise SearchError(
+                    Errors.E802.format(path=path, line=number, detail=e)
+                ) from e
             if not isinstance(record, dict):
-                raise SearchError(Errors.E802.format(
-                    path=path, line=number, detail="not an object"))
+                raise SearchError(
+                    Errors.E802.format(path=path, line=number, detail="not an object")
+                )
             yield record, record_sha256(record if single else line)

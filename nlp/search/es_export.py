@@ -37,8 +37,9 @@ _MAPPING: dict[str, dict[str, Any]] = {
 }
 
 
-def index_template(schema: FieldSchema | None = None,
-                   index_pattern: str = f"{DEFAULT_INDEX}*") -> dict[str, Any]:
+def index_template(
+    schema: FieldSchema | None = None, index_pattern: str = f"{DEFAULT_INDEX}*"
+) -> dict[str, Any]:
     """A composable index template (Elasticsearch 7.8+, OpenSearch 1+) for the documents."""
     schema = schema or FieldSchema.load()
     return {
@@ -47,13 +48,22 @@ def index_template(schema: FieldSchema | None = None,
         "template": {
             "settings": {
                 "number_of_shards": 1,
-                "analysis": {"analyzer": {TOKENS_ANALYZER: {
-                    "type": "custom", "tokenizer": "whitespace", "filter": ["lowercase"]}}},
+                "analysis": {
+                    "analyzer": {
+                        TOKENS_ANALYZER: {
+                            "type": "custom",
+                            "tokenizer": "whitespace",
+                            "filter": ["lowercase"],
+                        }
+                    }
+                },
             },
             "mappings": {
                 "dynamic": "strict",
-                "_meta": {"fields_version": schema.version,
-                          "generated_by": "python -m nlp.index --write-template"},
+                "_meta": {
+                    "fields_version": schema.version,
+                    "generated_by": "python -m nlp.index --write-template",
+                },
                 "properties": {n: _field_mapping(s) for n, s in schema.fields.items()},
             },
         },
@@ -62,8 +72,9 @@ def index_template(schema: FieldSchema | None = None,
 
 def _field_mapping(spec: FieldSpec) -> dict[str, Any]:
     if spec.type in ("object", "nested"):
-        mapping: dict[str, Any] = {"properties": {
-            n: _field_mapping(s) for n, s in spec.properties.items()}}
+        mapping: dict[str, Any] = {
+            "properties": {n: _field_mapping(s) for n, s in spec.properties.items()}
+        }
         if spec.type == "nested":
             mapping = {"type": "nested", **mapping}
         return mapping
@@ -74,25 +85,32 @@ def _field_mapping(spec: FieldSpec) -> dict[str, Any]:
     return mapping
 
 
-def write_template(path: str | Path = TEMPLATE_PATH, index_pattern: str | None = None) -> Path:
+def write_template(
+    path: str | Path = TEMPLATE_PATH, index_pattern: str | None = None
+) -> Path:
     path = Path(path)
     template = index_template(index_pattern=index_pattern or f"{DEFAULT_INDEX}*")
-    path.write_text(json.dumps(template, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(template, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return path
 
 
-def bulk_lines(documents: Iterable[IndexDocuments], index: str = DEFAULT_INDEX
-               ) -> Iterator[str]:
+def bulk_lines(
+    documents: Iterable[IndexDocuments], index: str = DEFAULT_INDEX
+) -> Iterator[str]:
     """Bulk API NDJSON: an ``index`` action line (``_id`` = the stable id), then the source."""
     for docs in documents:
         for document in docs.all():
-            yield json.dumps({"index": {"_index": index, "_id": document["id"]}},
-                             ensure_ascii=False)
+            yield json.dumps(
+                {"index": {"_index": index, "_id": document["id"]}}, ensure_ascii=False
+            )
             yield json.dumps(document, ensure_ascii=False)
 
 
-def write_bulk(documents: Iterable[IndexDocuments], out: TextIO,
-               index: str = DEFAULT_INDEX) -> dict[str, int]:
+def write_bulk(
+    documents: Iterable[IndexDocuments], out: TextIO, index: str = DEFAULT_INDEX
+) -> dict[str, int]:
     """Write bulk NDJSON to ``out``; returns the number of reports and documents."""
     counts = {"reports": 0, "documents": 0}
     for docs in documents:
@@ -102,8 +120,13 @@ def write_bulk(documents: Iterable[IndexDocuments], out: TextIO,
     return counts
 
 
-def push(documents: Iterable[IndexDocuments], url: str, index: str = DEFAULT_INDEX,
-         chunk_size: int = 500, **client_options: Any) -> dict[str, int]:
+def push(
+    documents: Iterable[IndexDocuments],
+    url: str,
+    index: str = DEFAULT_INDEX,
+    chunk_size: int = 500,
+    **client_options: Any,
+) -> dict[str, int]:
     """Index the documents into a cluster with the official client.
 
     Installs the index template first; each report's previous documents are deleted
@@ -117,14 +140,19 @@ def push(documents: Iterable[IndexDocuments], url: str, index: str = DEFAULT_IND
     client = Elasticsearch(url, **client_options)
     try:
         client.indices.put_index_template(
-            name=index, **index_template(index_pattern=f"{index}*"))
+            name=index, **index_template(index_pattern=f"{index}*")
+        )
     except Exception as e:  # the client raises transport errors of several types
         raise SearchError(Errors.E811.format(url=url, detail=e)) from e
     counts = {"reports": 0, "documents": 0}
 
     def replace(batch: list[IndexDocuments]) -> Iterator[dict[str, Any]]:
-        client.delete_by_query(index=index, query={"terms": {"doc_id": [d.doc_id for d in batch]}},
-                               ignore_unavailable=True, conflicts="proceed")
+        client.delete_by_query(
+            index=index,
+            query={"terms": {"doc_id": [d.doc_id for d in batch]}},
+            ignore_unavailable=True,
+            conflicts="proceed",
+        )
         for docs in batch:
             counts["reports"] += 1
             for document in docs.all():
@@ -141,9 +169,13 @@ def push(documents: Iterable[IndexDocuments], url: str, index: str = DEFAULT_IND
         if batch:
             yield from replace(batch)
 
-    ok, errors = helpers.bulk(client, actions(), chunk_size=chunk_size, raise_on_error=False)
+    ok, errors = helpers.bulk(
+        client, actions(), chunk_size=chunk_size, raise_on_error=False
+    )
     if errors:
         raise SearchError(Errors.E812.format(url=url, n=len(errors), detail=errors[0]))
     client.indices.refresh(index=index)
-    logger.info("pushed %d documents of %d reports to %s/%s", ok, counts["reports"], url, index)
+    logger.info(
+        "pushed %d documents of %d reports to %s/%s", ok, counts["reports"], url, index
+    )
     return counts

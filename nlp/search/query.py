@@ -94,7 +94,9 @@ def compile_query(text: str, analyzer: SearchAnalyzer) -> CompiledQuery:
         if excluded:
             raise SearchError(Errors.E808.format(query=text))
         return CompiledQuery(text or "", None, [])
-    expression = " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups)
+    expression = " AND ".join(
+        g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups
+    )
     if excluded:
         expression = f"({expression}) NOT ({' OR '.join(excluded)})"
     return CompiledQuery(text, expression, phrases)

@@ -40,21 +40,29 @@ class RegionResolver:
         self._levels: list[tuple[str, re.Pattern[str]]] = []
         for rule in data.get("admin_levels") or []:
             try:
-                pattern = rule["pattern"].replace("{prefecture}", _alternation(prefectures))
+                pattern = rule["pattern"].replace(
+                    "{prefecture}", _alternation(prefectures)
+                )
                 pattern = pattern.replace("{province}", _alternation(province_names))
                 self._levels.append((rule["level"], re.compile(pattern)))
             except (KeyError, TypeError, re.error) as e:
                 raise SearchError(
-                    Errors.E800.format(path=path, detail=f"admin_levels rule {rule!r}: {e}")
+                    Errors.E800.format(
+                        path=path, detail=f"admin_levels rule {rule!r}: {e}"
+                    )
                 ) from e
 
     def province(self, agency: str | None, text: str = "") -> str | None:
         for source, minimum in ((agency or "", 1), (text, self.min_text_mentions)):
-            votes = Counter(self._province_of[m.group()] for m in self._names.finditer(source))
+            votes = Counter(
+                self._province_of[m.group()] for m in self._names.finditer(source)
+            )
             if not votes:
                 continue
             ranked = votes.most_common(2)
-            if ranked[0][1] >= minimum and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            if ranked[0][1] >= minimum and (
+                len(ranked) == 1 or ranked[0][1] > ranked[1][1]
+            ):
                 return ranked[0][0]
         return None
 
@@ -67,4 +75,8 @@ class RegionResolver:
 
 
 def _alternation(names) -> str:
-    return "(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + ")"
+    return (
+        "(?:"
+        + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        + ")"
+    )

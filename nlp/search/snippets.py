@@ -38,8 +38,12 @@ def highlighted(text: str, marked: str) -> list[tuple[int, int]]:
     return found
 
 
-def make_snippet(text: str, highlights: list[tuple[int, int]], settings: dict[str, Any],
-                 marks: tuple[str, str]) -> str:
+def make_snippet(
+    text: str,
+    highlights: list[tuple[int, int]],
+    settings: dict[str, Any],
+    marks: tuple[str, str],
+) -> str:
     """A window of ``text`` starting a little before the first highlight, marked."""
     width = int(settings.get("width", 110))
     before = int(settings.get("before", 24))

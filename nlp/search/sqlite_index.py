@@ -135,8 +135,13 @@ class SqliteIndex:
     ``SqliteIndex(path, readonly=True)`` opens an existing one for searching.
     """
 
-    def __init__(self, path: str | Path, analyzer: SearchAnalyzer | None = None,
-                 readonly: bool = False, builder: DocumentBuilder | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        analyzer: SearchAnalyzer | None = None,
+        readonly: bool = False,
+        builder: DocumentBuilder | None = None,
+    ):
         self.path = Path(path)
         self.readonly = readonly
         self.analyzer = analyzer or (builder.analyzer if builder else SearchAnalyzer())
@@ -145,12 +150,15 @@ class SqliteIndex:
         ranking = settings["ranking"]
         self._weights = ", ".join(
             repr(float(ranking.get(f"{column}_weight", 1.0)))
-            for column in ("title", "path", "body"))
+            for column in ("title", "path", "body")
+        )
         self._snippet = settings["snippet"]
         if readonly and not self.path.is_file():
             raise SearchError(Errors.E805.format(path=self.path))
         if readonly:
-            self.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            self.conn = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True
+            )
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path)
@@ -169,32 +177,53 @@ class SqliteIndex:
         fingerprint = json.dumps(self.analyzer.fingerprint, sort_keys=True)
         if not self.readonly:
             conn.executescript(_DDL)
-            defaults = {"schema_version": INDEX_SCHEMA_VERSION, "analysis": fingerprint,
-                        "created": _now()}
-            conn.executemany("INSERT OR IGNORE INTO index_meta VALUES (?, ?)", defaults.items())
+            defaults = {
+                "schema_version": INDEX_SCHEMA_VERSION,
+                "analysis": fingerprint,
+                "created": _now(),
+            }
+            conn.executemany(
+                "INSERT OR IGNORE INTO index_meta VALUES (?, ?)", defaults.items()
+            )
             conn.commit()
         meta = dict(conn.execute("SELECT key, value FROM index_meta"))
         if meta.get("schema_version") != INDEX_SCHEMA_VERSION:
-            raise SearchError(Errors.E807.format(
-                path=self.path, found=meta.get("schema_version"), expected=INDEX_SCHEMA_VERSION))
+            raise SearchError(
+                Errors.E807.format(
+                    path=self.path,
+                    found=meta.get("schema_version"),
+                    expected=INDEX_SCHEMA_VERSION,
+                )
+            )
         if meta.get("analysis") != fingerprint:
-            raise SearchError(Errors.E806.format(
-                path=self.path, detail=f"index {meta.get('analysis')}, now {fingerprint}"))
+            raise SearchError(
+                Errors.E806.format(
+                    path=self.path,
+                    detail=f"index {meta.get('analysis')}, now {fingerprint}",
+                )
+            )
         if "jieba_total" not in meta and not self.readonly:
             self._store_frequencies()
             meta = dict(conn.execute("SELECT key, value FROM index_meta"))
         if "jieba_total" in meta:
-            self.analyzer.use_frequencies(FrequencyTable(conn), float(meta["jieba_total"]))
+            self.analyzer.use_frequencies(
+                FrequencyTable(conn), float(meta["jieba_total"])
+            )
         # The hits of the last search, with the columns the facets count.
-        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS hits (rowid INTEGER PRIMARY KEY, "
-                     f"score REAL, {', '.join(_HIT_COLUMNS)})")
+        conn.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS hits (rowid INTEGER PRIMARY KEY, "
+            f"score REAL, {', '.join(_HIT_COLUMNS)})"
+        )
 
     def _store_frequencies(self) -> None:
         tokenizer = self.analyzer.tokenizer
-        self.conn.executemany("INSERT OR REPLACE INTO jieba_freq VALUES (?, ?)",
-                              tokenizer.FREQ.items())
-        self.conn.execute("INSERT OR REPLACE INTO index_meta VALUES ('jieba_total', ?)",
-                          (repr(float(tokenizer.total)),))
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO jieba_freq VALUES (?, ?)", tokenizer.FREQ.items()
+        )
+        self.conn.execute(
+            "INSERT OR REPLACE INTO index_meta VALUES ('jieba_total', ?)",
+            (repr(float(tokenizer.total)),),
+        )
         self.conn.commit()
 
     def close(self) -> None:
@@ -213,8 +242,12 @@ class SqliteIndex:
         return self._builder
 
     # -- writing --------------------------------------------------------------------
-    def add(self, records: Iterable[tuple[dict[str, Any], str | None]], prune: bool = False,
-            commit_every: int = 500) -> IndexStats:
+    def add(
+        self,
+        records: Iterable[tuple[dict[str, Any], str | None]],
+        prune: bool = False,
+        commit_every: int = 500,
+    ) -> IndexStats:
         """Add or replace the reports of ``(record, sha256)`` pairs; skip unchanged ones.
 
         With ``prune``, reports in the index that are not among ``records`` are removed.
@@ -223,8 +256,9 @@ class SqliteIndex:
         stats = IndexStats()
         known = dict(self.conn.execute("SELECT doc_id, record_sha256 FROM docs"))
         seen: set[str] = set()
-        next_rowid = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM sections"
-                                       ).fetchone()[0]
+        next_rowid = self.conn.execute(
+            "SELECT COALESCE(MAX(rowid), 0) + 1 FROM sections"
+        ).fetchone()[0]
         pending = 0
         for record, sha in records:
             doc_id = record.get("doc_id")
@@ -237,7 +271,9 @@ class SqliteIndex:
             except (NlpError, KeyError, TypeError, ValueError) as e:
                 # One malformed record never stops the run; it is reported.
                 logger.warning("cannot index %s: %s", doc_id, e)
-                stats.failed.append({"doc_id": str(doc_id), "error": f"{type(e).__name__}: {e}"})
+                stats.failed.append(
+                    {"doc_id": str(doc_id), "error": f"{type(e).__name__}: {e}"}
+                )
                 continue
             if doc_id in known:
                 self._delete(doc_id)
@@ -255,7 +291,9 @@ class SqliteIndex:
             for doc_id in sorted(set(known) - seen):
                 self._delete(doc_id)
                 stats.removed += 1
-        self.conn.execute("INSERT OR REPLACE INTO index_meta VALUES ('updated', ?)", (_now(),))
+        self.conn.execute(
+            "INSERT OR REPLACE INTO index_meta VALUES ('updated', ?)", (_now(),)
+        )
         self.conn.commit()
         stats.seconds = time.perf_counter() - start
         logger.info("indexed %s", stats.to_dict())
@@ -263,7 +301,9 @@ class SqliteIndex:
 
     def remove(self, doc_id: str) -> bool:
         """Remove a report and its sections; False when it was not indexed."""
-        found = self.conn.execute("SELECT 1 FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+        found = self.conn.execute(
+            "SELECT 1 FROM docs WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
         if found:
             self._delete(doc_id)
             self.conn.commit()
@@ -272,9 +312,15 @@ class SqliteIndex:
     def _delete(self, doc_id: str) -> None:
         rows = "SELECT rowid FROM sections WHERE doc_id = ?"
         self.conn.execute(f"DELETE FROM section_fts WHERE rowid IN ({rows})", (doc_id,))
-        self.conn.execute(f"DELETE FROM section_categories WHERE section IN ({rows})", (doc_id,))
-        self.conn.execute(f"DELETE FROM section_check_kinds WHERE section IN ({rows})", (doc_id,))
-        self.conn.execute(f"DELETE FROM section_docs WHERE rowid IN ({rows})", (doc_id,))
+        self.conn.execute(
+            f"DELETE FROM section_categories WHERE section IN ({rows})", (doc_id,)
+        )
+        self.conn.execute(
+            f"DELETE FROM section_check_kinds WHERE section IN ({rows})", (doc_id,)
+        )
+        self.conn.execute(
+            f"DELETE FROM section_docs WHERE rowid IN ({rows})", (doc_id,)
+        )
         self.conn.execute("DELETE FROM sections WHERE doc_id = ?", (doc_id,))
         self.conn.execute("DELETE FROM docs WHERE doc_id = ?", (doc_id,))
 
@@ -282,29 +328,64 @@ class SqliteIndex:
         report = documents.report
         self.conn.execute(
             "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (report["doc_id"], report["record_sha256"], report["source_sha256"],
-             report["agency"], report["year"], report["template"], report["province"],
-             report["admin_level"], len(documents.sections), report["n_failed_checks"],
-             _now(), json.dumps(report, ensure_ascii=False)))
+            (
+                report["doc_id"],
+                report["record_sha256"],
+                report["source_sha256"],
+                report["agency"],
+                report["year"],
+                report["template"],
+                report["province"],
+                report["admin_level"],
+                len(documents.sections),
+                report["n_failed_checks"],
+                _now(),
+                json.dumps(report, ensure_ascii=False),
+            ),
+        )
         rows, stored_docs, fts, categories, kinds = [], [], [], [], []
         for section in documents.sections:
             stored = {k: v for k, v in section.items() if k not in _NOT_STORED}
-            rows.append((rowid, section["id"], section["doc_id"], section["section_id"],
-                         section["ord"], section["label"], section["level"], section["agency"],
-                         section["year"], section["template"], section["province"],
-                         section["admin_level"], section["n_failed_checks"]))
+            rows.append(
+                (
+                    rowid,
+                    section["id"],
+                    section["doc_id"],
+                    section["section_id"],
+                    section["ord"],
+                    section["label"],
+                    section["level"],
+                    section["agency"],
+                    section["year"],
+                    section["template"],
+                    section["province"],
+                    section["admin_level"],
+                    section["n_failed_checks"],
+                )
+            )
             stored_docs.append((rowid, _pack(stored)))
-            fts.append((rowid, section["title_tokens"], section["path_tokens"],
-                        section["tokens_fine"]))
+            fts.append(
+                (
+                    rowid,
+                    section["title_tokens"],
+                    section["path_tokens"],
+                    section["tokens_fine"],
+                )
+            )
             categories += [(rowid, c) for c in section["categories"]]
             kinds += [(rowid, k) for k in section["failed_check_kinds"]]
             rowid += 1
         self.conn.executemany(
-            "INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
         self.conn.executemany("INSERT INTO section_docs VALUES (?, ?)", stored_docs)
         self.conn.executemany(
-            "INSERT INTO section_fts (rowid, title, path, body) VALUES (?, ?, ?, ?)", fts)
-        self.conn.executemany("INSERT INTO section_categories VALUES (?, ?)", categories)
+            "INSERT INTO section_fts (rowid, title, path, body) VALUES (?, ?, ?, ?)",
+            fts,
+        )
+        self.conn.executemany(
+            "INSERT INTO section_categories VALUES (?, ?)", categories
+        )
         self.conn.executemany("INSERT INTO section_check_kinds VALUES (?, ?)", kinds)
         return rowid
 
@@ -316,24 +397,36 @@ class SqliteIndex:
     # -- reading --------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
         reports, sections = self.conn.execute(
-            "SELECT (SELECT COUNT(*) FROM docs), (SELECT COUNT(*) FROM sections)").fetchone()
+            "SELECT (SELECT COUNT(*) FROM docs), (SELECT COUNT(*) FROM sections)"
+        ).fetchone()
         meta = dict(self.conn.execute("SELECT key, value FROM index_meta"))
         return {"reports": reports, "sections": sections, **meta}
 
     def report(self, doc_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT doc FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+        row = self.conn.execute(
+            "SELECT doc FROM docs WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
         return json.loads(row[0]) if row else None
 
     def section(self, section_id: str) -> dict[str, Any] | None:
         """The stored document of a section (without its word fields)."""
         row = self.conn.execute(
             "SELECT d.doc FROM sections s JOIN section_docs d ON d.rowid = s.rowid "
-            "WHERE s.id = ?", (section_id,)).fetchone()
+            "WHERE s.id = ?",
+            (section_id,),
+        ).fetchone()
         return _unpack(row[0]) if row else None
 
-    def search(self, query: str = "", filters: Filters | None = None, limit: int = 10,
-               offset: int = 0, per_report: bool = False, facets: bool = True,
-               marks: tuple[str, str] = ("【", "】")) -> SearchResult:
+    def search(
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        per_report: bool = False,
+        facets: bool = True,
+        marks: tuple[str, str] = ("【", "】"),
+    ) -> SearchResult:
         """Ranked sections for ``query`` under ``filters``, with facet counts of all hits.
 
         ``per_report`` keeps the best section of each report. ``marks`` wrap the
@@ -353,47 +446,73 @@ class SqliteIndex:
             conn.execute(
                 f"{insert} SELECT f.rowid, bm25(section_fts, {self._weights}), {columns} "
                 "FROM section_fts f CROSS JOIN sections s ON s.rowid = f.rowid "
-                f"WHERE section_fts MATCH ? AND {where}", [compiled.match, *params])
+                f"WHERE section_fts MATCH ? AND {where}",
+                [compiled.match, *params],
+            )
         else:
-            conn.execute(f"{insert} SELECT s.rowid, 0, {columns} FROM sections s WHERE {where}",
-                         params)
+            conn.execute(
+                f"{insert} SELECT s.rowid, 0, {columns} FROM sections s WHERE {where}",
+                params,
+            )
         total, reports = conn.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT doc_id) FROM temp.hits").fetchone()
+            "SELECT COUNT(*), COUNT(DISTINCT doc_id) FROM temp.hits"
+        ).fetchone()
         rows = self._top(limit, offset, per_report)
         hits = self._hits(rows, compiled, marks)
         result = SearchResult(
-            query=query, match=compiled.match, filters=filters.to_dict(), total=total,
-            reports=reports, hits=hits, facets=self._facets() if facets else {})
+            query=query,
+            match=compiled.match,
+            filters=filters.to_dict(),
+            total=total,
+            reports=reports,
+            hits=hits,
+            facets=self._facets() if facets else {},
+        )
         result.seconds = time.perf_counter() - start
         return result
 
     def _top(self, limit: int, offset: int, per_report: bool) -> list[tuple]:
         if per_report:
-            best = ("SELECT rowid, score, doc_id, ord FROM (SELECT rowid, score, doc_id, ord, "
-                    "ROW_NUMBER() OVER (PARTITION BY doc_id ORDER BY score, ord) AS rank "
-                    "FROM temp.hits) WHERE rank = 1")
+            best = (
+                "SELECT rowid, score, doc_id, ord FROM (SELECT rowid, score, doc_id, ord, "
+                "ROW_NUMBER() OVER (PARTITION BY doc_id ORDER BY score, ord) AS rank "
+                "FROM temp.hits) WHERE rank = 1"
+            )
         else:
             best = "SELECT rowid, score, doc_id, ord FROM temp.hits"
         return self.conn.execute(
             f"SELECT h.rowid, h.score, d.doc FROM ({best} ORDER BY score, doc_id, ord "
             "LIMIT ? OFFSET ?) h JOIN section_docs d ON d.rowid = h.rowid "
-            "ORDER BY h.score, h.doc_id, h.ord", (limit, offset)).fetchall()
+            "ORDER BY h.score, h.doc_id, h.ord",
+            (limit, offset),
+        ).fetchall()
 
     def _facets(self) -> dict[str, dict[str, int]]:
         # One pass over the hits for the single-valued facets, summed per facet here.
         grouped = ", ".join(_FACET_COLUMNS)
         combinations = self.conn.execute(
-            f"SELECT {grouped}, COUNT(*) FROM temp.hits GROUP BY {grouped}").fetchall()
+            f"SELECT {grouped}, COUNT(*) FROM temp.hits GROUP BY {grouped}"
+        ).fetchall()
         counts: dict[str, Counter] = {name: Counter() for name in FACETS}
         for row in combinations:
             for name, value in zip(_FACET_COLUMNS, row):
                 counts[name][value] += row[-1]
-        counts["category"].update(dict(self.conn.execute(
-            "SELECT c.category, COUNT(*) FROM temp.hits h "
-            "JOIN section_categories c ON c.section = h.rowid GROUP BY 1")))
-        counts["failed_check"].update(dict(self.conn.execute(
-            "SELECT k.kind, COUNT(*) FROM temp.hits h "
-            "JOIN section_check_kinds k ON k.section = h.rowid GROUP BY 1")))
+        counts["category"].update(
+            dict(
+                self.conn.execute(
+                    "SELECT c.category, COUNT(*) FROM temp.hits h "
+                    "JOIN section_categories c ON c.section = h.rowid GROUP BY 1"
+                )
+            )
+        )
+        counts["failed_check"].update(
+            dict(
+                self.conn.execute(
+                    "SELECT k.kind, COUNT(*) FROM temp.hits h "
+                    "JOIN section_check_kinds k ON k.section = h.rowid GROUP BY 1"
+                )
+            )
+        )
         facets = {}
         for name in FACETS:
             items = counts[name].items()
@@ -404,34 +523,50 @@ class SqliteIndex:
             facets[name] = {("" if k is None else str(k)): n for k, n in ordered}
         return facets
 
-    def _hits(self, rows: list[tuple], compiled: CompiledQuery,
-              marks: tuple[str, str]) -> list[Hit]:
+    def _hits(
+        self, rows: list[tuple], compiled: CompiledQuery, marks: tuple[str, str]
+    ) -> list[Hit]:
         marked: dict[int, str] = {}
         if compiled.match and rows:
             placeholders = ",".join("?" * len(rows))
-            marked = dict(self.conn.execute(
-                f"SELECT rowid, highlight(section_fts, 2, '{OPEN}', '{CLOSE}') FROM section_fts "
-                f"WHERE section_fts MATCH ? AND rowid IN ({placeholders})",
-                [compiled.match, *(r[0] for r in rows)]))
+            marked = dict(
+                self.conn.execute(
+                    f"SELECT rowid, highlight(section_fts, 2, '{OPEN}', '{CLOSE}') FROM section_fts "
+                    f"WHERE section_fts MATCH ? AND rowid IN ({placeholders})",
+                    [compiled.match, *(r[0] for r in rows)],
+                )
+            )
         hits = []
         for rowid, score, stored in rows:
             section = _unpack(stored)
             spans = [(p["start"], p["end"]) for p in section["spans"]]
             local = highlighted(section["text"], marked.get(rowid, ""))
             text = make_snippet(section["text"], local, self._snippet, marks)
-            hits.append(Hit(
-                id=section["id"], doc_id=section["doc_id"], section_id=section["section_id"],
-                agency=section["agency"], year=section["year"], province=section["province"],
-                label=section["label"], level=section["level"],
-                title_path=section["title_path"],
-                score=round(-score, 4) if compiled.match else None,
-                snippet=text,
-                highlights=[[to_record(spans, a), to_record(spans, b - 1) + 1]
-                            for a, b in local],
-                categories=section["categories"],
-                failed_check_kinds=section["failed_check_kinds"],
-                weaknesses=section["weaknesses"], failed_checks=section["failed_checks"],
-                start=section["start"], end=section["end"]))
+            hits.append(
+                Hit(
+                    id=section["id"],
+                    doc_id=section["doc_id"],
+                    section_id=section["section_id"],
+                    agency=section["agency"],
+                    year=section["year"],
+                    province=section["province"],
+                    label=section["label"],
+                    level=section["level"],
+                    title_path=section["title_path"],
+                    score=round(-score, 4) if compiled.match else None,
+                    snippet=text,
+                    highlights=[
+                        [to_record(spans, a), to_record(spans, b - 1) + 1]
+                        for a, b in local
+                    ],
+                    categories=section["categories"],
+                    failed_check_kinds=section["failed_check_kinds"],
+                    weaknesses=section["weaknesses"],
+                    failed_checks=section["failed_checks"],
+                    start=section["start"],
+                    end=section["end"],
+                )
+            )
         return hits
 
 
@@ -449,8 +584,9 @@ class FrequencyTable(Mapping):
         if word in self._seen:
             freq = self._seen[word]
         else:
-            row = self._conn.execute("SELECT freq FROM jieba_freq WHERE word = ?",
-                                     (word,)).fetchone()
+            row = self._conn.execute(
+                "SELECT freq FROM jieba_freq WHERE word = ?", (word,)
+            ).fetchone()
             freq = self._seen[word] = row[0] if row else None
         if freq is None:
             raise KeyError(word)
@@ -477,11 +613,15 @@ def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
         clauses.append(f"s.label IN ({','.join('?' * len(filters.labels))})")
         params += filters.labels
     if filters.categories:
-        clauses.append("s.rowid IN (SELECT section FROM section_categories WHERE category "
-                       f"IN ({','.join('?' * len(filters.categories))}))")
+        clauses.append(
+            "s.rowid IN (SELECT section FROM section_categories WHERE category "
+            f"IN ({','.join('?' * len(filters.categories))}))"
+        )
         params += filters.categories
     if filters.agency:
-        escaped = filters.agency.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = (
+            filters.agency.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        )
         clauses.append("s.agency LIKE ? ESCAPE '\\'")
         params.append(f"%{escaped}%")
     if filters.year_from is not None:
@@ -498,7 +638,9 @@ def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
     if filters.failed_checks == "any":
         clauses.append("s.rowid IN (SELECT section FROM section_check_kinds)")
     elif filters.failed_checks:
-        clauses.append("s.rowid IN (SELECT section FROM section_check_kinds WHERE kind = ?)")
+        clauses.append(
+            "s.rowid IN (SELECT section FROM section_check_kinds WHERE kind = ?)"
+        )
         params.append(filters.failed_checks)
     return (" AND ".join(clauses) or "1"), params
 

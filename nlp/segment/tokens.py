@@ -37,7 +37,9 @@ def token_spans(tokenizer, text: str, hmm: bool = True) -> list[list[int]]:
     """``[start, end]`` of each jieba token; white-space tokens dropped."""
     words = list(tokenizer.cut(text, HMM=hmm))
     ends = accumulate(map(len, words))
-    return [[end - len(word), end] for word, end in zip(words, ends) if not word.isspace()]
+    return [
+        [end - len(word), end] for word, end in zip(words, ends) if not word.isspace()
+    ]
 
 
 @register_stage("tokenize")

@@ -7,4 +7,10 @@ from .parse import TableParser
 from .resolve import SplitResolver
 from .schema import IndicatorSchema, load_schema
 
-__all__ = ["IndicatorSchema", "SplitResolver", "TableChecker", "TableParser", "load_schema"]
+__all__ = [
+    "IndicatorSchema",
+    "SplitResolver",
+    "TableChecker",
+    "TableParser",
+    "load_schema",
+]

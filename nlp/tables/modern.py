@@ -247,7 +247,12 @@ class ModernReader:
         out.end = last
         out.rows = rows
         out.cells = finish(
-            rows, constraints_for(self.rel3, rows), out.notes, view, "t3", out.ambiguities
+            rows,
+            constraints_for(self.rel3, rows),
+            out.notes,
+            view,
+            "t3",
+            out.ambiguities,
         )
         ids = {r.key for r in rows}
         if ids & {"other_overdue", "other_unpaid", "other_misc"}:

@@ -12,10 +12,29 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..pipeline import Stage, register_stage
-from ..records import Metric, Report, Table
+from ..records import Cell, Metric, Report, Table
+from .schema import Relation, load_schema
 
 # Qualifiers of figures that are not exact enough to choose digits by.
-APPROXIMATE = frozenset("约 大约 近 将近 接近 左右 余 多 以上 超过 逾 不到 不足 少于 累计".split())
+APPROXIMATE = frozenset(
+    [
+        "约",
+        "大约",
+        "近",
+        "将近",
+        "接近",
+        "左右",
+        "余",
+        "多",
+        "以上",
+        "超过",
+        "逾",
+        "不到",
+        "不足",
+        "少于",
+        "累计",
+    ]
+)
 
 
 def exact_figures(metrics: list[Metric]) -> dict[str, list[Metric]]:
@@ -24,7 +43,11 @@ def exact_figures(metrics: list[Metric]) -> dict[str, list[Metric]]:
     for metric in metrics:
         if not metric.indicator or metric.value is None:
             continue
-        if metric.qualifier in APPROXIMATE or metric.low is not None or metric.high is not None:
+        if (
+            metric.qualifier in APPROXIMATE
+            or metric.low is not None
+            or metric.high is not None
+        ):
             continue
         by_indicator[metric.indicator].append(metric)
     return by_indicator
@@ -42,16 +65,60 @@ class SplitResolver(Stage):
     needs = ("tables", "metrics")
     fills = ("tables",)
 
+    def __init__(self, config: str | None = None):
+        schema = load_schema(config)
+        # Row-to-row relations of the pre-2019 table (P1, P2, P5, P6, P7), applied per
+        # value column: once the prose fixes one row, they may settle the rows under it.
+        self.relations = [
+            r
+            for r in schema.relations_for("stat_pre2019")
+            if r.over in (None, "columns")
+        ]
+
     def __call__(self, report: Report) -> Report:
         figures = exact_figures(report.metrics)
         if not figures:
             return report
         for table in report.tables:
-            if table.ambiguities:
-                self._resolve(report, table, figures)
+            settled = bool(table.ambiguities) and self._resolve(report, table, figures)
+            if settled and table.kind == "stat_pre2019":
+                self._propagate(table)
         return report
 
-    def _resolve(self, report: Report, table: Table, figures: dict[str, list[Metric]]) -> None:
+    def _propagate(self, table: Table) -> None:
+        """Re-apply the table's relations to its rows still ambiguous, until none moves."""
+        changed = True
+        while changed and table.ambiguities:
+            changed = False
+            rows = _rows(table)
+            remaining = []
+            for ambiguity in table.ambiguities:
+                cells = [table.cells[i] for i in ambiguity.cells]
+                fits = [
+                    split
+                    for split in ambiguity.splits
+                    if all(_holds(rel, rows, cells, split) for rel in self.relations)
+                ]
+                if len(fits) == 1 and len(ambiguity.splits) > 1:
+                    for cell, value in zip(cells, fits[0]):
+                        cell.value = value
+                        cell.status = "inferred" if value is not None else cell.status
+                    table.notes.append(
+                        f"{table.id}: digits '{ambiguity.raw}' split as "
+                        f"{' | '.join(str(v) for v in fits[0])}: the only split of "
+                        f"{len(ambiguity.splits)} that keeps the table's relations once "
+                        "the rows above it were settled."
+                    )
+                    changed = True
+                else:
+                    remaining.append(ambiguity)
+            table.ambiguities = remaining
+
+    def _resolve(
+        self, report: Report, table: Table, figures: dict[str, list[Metric]]
+    ) -> bool:
+        """Settle the rows the prose singles out; True when any was settled."""
+        settled = False
         remaining = []
         for ambiguity in table.ambiguities:
             cells = [table.cells[i] for i in ambiguity.cells]
@@ -75,10 +142,16 @@ class SplitResolver(Stage):
                 remaining.append(ambiguity)
                 continue
             split = agreeing[0]
+            settled = True
             for cell, value in zip(cells, split):
                 cell.value = value
                 cell.status = "inferred" if value is not None else cell.status
-            used = [m for metrics in evidence.values() for m in metrics if any(_same(v, m.value) for v in split)]
+            used = [
+                m
+                for metrics in evidence.values()
+                for m in metrics
+                if any(_same(v, m.value) for v in split)
+            ]
             quoted = "; ".join(f"'{m.text}' at {m.start}-{m.end}" for m in used[:3])
             table.notes.append(
                 f"{table.id}: digits '{ambiguity.raw}' split as "
@@ -86,6 +159,52 @@ class SplitResolver(Stage):
                 f"{len(ambiguity.splits)} that agrees with the prose ({quoted})."
             )
         table.ambiguities = remaining
+        return settled
+
+
+def _rows(table: Table) -> dict[str, list[Cell]]:
+    """Each row's value cells in column order, keyed by the row's indicator id."""
+    rows: dict[str, list[Cell]] = {}
+    current: list[Cell] | None = None
+    previous_row = None
+    for cell in table.cells:
+        if cell.row != previous_row or current is None:
+            current = []
+            previous_row = cell.row
+            if cell.indicator:
+                rows.setdefault(cell.indicator, current)
+        current.append(cell)
+    return rows
+
+
+def _holds(
+    relation: Relation, rows: dict[str, list[Cell]], cells: list[Cell], split
+) -> bool:
+    """Whether ``split`` for ``cells`` keeps ``relation`` in every value column; a
+    relation with an operand not known (yet) does not rule a split out."""
+    trial = {id(cell): value for cell, value in zip(cells, split)}
+    operands = [*relation.left, *relation.right]
+    if not any(id(c) in trial for o in operands for c in rows.get(o, [])):
+        return True
+    if not all(o in rows for o in operands):
+        return True
+    for column in range(min(len(rows[o]) for o in operands)):
+        sides = []
+        for side in (relation.left, relation.right):
+            total = 0.0
+            for o in side:
+                cell = rows[o][column]
+                value = trial.get(id(cell), cell.value)
+                if value is None:
+                    return True
+                total += float(value)
+            sides.append(total)
+        left, right = sides
+        if relation.op == "le" and left > right + 1e-9:
+            return False
+        if relation.op == "eq" and abs(left - right) > 1e-9:
+            return False
+    return True
 
 
 def _same(a, b) -> bool:

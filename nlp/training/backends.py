@@ -24,14 +24,25 @@ class SpacyTextClassifier:
     """spaCy ``textcat`` (exclusive classes) on ``spacy.blank("zh")`` with the jieba
     segmenter. The pipeline config is spaCy's own ``config.cfg``, saved with the model."""
 
-    def __init__(self, epochs: int = 15, dropout: float = 0.2, seed: int = 0, batch_size: int = 16):
+    def __init__(
+        self,
+        epochs: int = 15,
+        dropout: float = 0.2,
+        seed: int = 0,
+        batch_size: int = 16,
+    ):
         self.epochs = epochs
         self.dropout = dropout
         self.seed = seed
         self.batch_size = batch_size
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {"epochs": self.epochs, "dropout": self.dropout, "seed": self.seed, "batch_size": self.batch_size}
+        return {
+            "epochs": self.epochs,
+            "dropout": self.dropout,
+            "seed": self.seed,
+            "batch_size": self.batch_size,
+        }
 
     @staticmethod
     def blank():
@@ -55,14 +66,20 @@ class SpacyTextClassifier:
         for label in classes:
             textcat.add_label(label)
         examples = [
-            Example.from_dict(nlp.make_doc(t), {"cats": {c: float(c == y) for c in classes}})
+            Example.from_dict(
+                nlp.make_doc(t), {"cats": {c: float(c == y) for c in classes}}
+            )
             for t, y in zip(texts, labels)
         ]
         optimizer = nlp.initialize(lambda: examples)
         for _ in range(self.epochs):
             rng.shuffle(examples)
             for start in range(0, len(examples), self.batch_size):
-                nlp.update(examples[start : start + self.batch_size], sgd=optimizer, drop=self.dropout)
+                nlp.update(
+                    examples[start : start + self.batch_size],
+                    sgd=optimizer,
+                    drop=self.dropout,
+                )
         self.nlp_ = nlp
         self.classes_ = np.array(classes)
         return self
@@ -73,7 +90,10 @@ class SpacyTextClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         self._check()
-        rows = [[doc.cats.get(c, 0.0) for c in self.classes_] for doc in self.nlp_.pipe(texts)]
+        rows = [
+            [doc.cats.get(c, 0.0) for c in self.classes_]
+            for doc in self.nlp_.pipe(texts)
+        ]
         return np.array(rows, dtype=float).reshape(len(rows), len(self.classes_))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -84,7 +104,9 @@ class SpacyTextClassifier:
         self._check()
         path = Path(path)
         self.nlp_.to_disk(path / "spacy")
-        (path / "spacy_params.json").write_text(json.dumps(self.get_params()), encoding="utf-8")
+        (path / "spacy_params.json").write_text(
+            json.dumps(self.get_params()), encoding="utf-8"
+        )
 
     @classmethod
     def from_disk(cls, path: str | Path) -> SpacyTextClassifier:
@@ -92,8 +114,12 @@ class SpacyTextClassifier:
 
         path = Path(path)
         if not (path / "spacy").is_dir():
-            raise ModelError(Errors.E200.format(path=path, task="<task> --backend spacy"))
-        model = cls(**json.loads((path / "spacy_params.json").read_text(encoding="utf-8")))
+            raise ModelError(
+                Errors.E200.format(path=path, task="<task> --backend spacy")
+            )
+        model = cls(
+            **json.loads((path / "spacy_params.json").read_text(encoding="utf-8"))
+        )
         model.nlp_ = spacy.load(path / "spacy")
         model.classes_ = np.array(model.nlp_.get_pipe("textcat").labels)
         return model
@@ -126,10 +152,22 @@ class TransformersTextClassifier:
         self.max_steps = max_steps
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in
-                ("checkpoint", "epochs", "learning_rate", "batch_size", "max_length", "seed", "max_steps")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "checkpoint",
+                "epochs",
+                "learning_rate",
+                "batch_size",
+                "max_length",
+                "seed",
+                "max_steps",
+            )
+        }
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TransformersTextClassifier:
+    def fit(
+        self, texts: Sequence[str], labels: Sequence[str]
+    ) -> TransformersTextClassifier:
         try:
             import torch
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -147,7 +185,9 @@ class TransformersTextClassifier:
         np.random.seed(self.seed)
         classes = sorted(set(labels))
         index = {c: i for i, c in enumerate(classes)}
-        tokenizer = AutoTokenizer.from_pretrained(self.checkpoint, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(
+            self.checkpoint, local_files_only=True
+        )
         model = AutoModelForSequenceClassification.from_pretrained(
             self.checkpoint,
             num_labels=len(classes),
@@ -166,8 +206,11 @@ class TransformersTextClassifier:
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
                 encoded = tokenizer(
-                    [texts[i] for i in batch], truncation=True, max_length=self.max_length,
-                    padding=True, return_tensors="pt",
+                    [texts[i] for i in batch],
+                    truncation=True,
+                    max_length=self.max_length,
+                    padding=True,
+                    return_tensors="pt",
                 )
                 target = torch.tensor([index[labels[i]] for i in batch])
                 loss = model(**encoded, labels=target).loss
@@ -198,10 +241,15 @@ class TransformersTextClassifier:
         with torch.no_grad():
             for start in range(0, len(texts), self.batch_size):
                 encoded = self.tokenizer_(
-                    list(texts[start : start + self.batch_size]), truncation=True,
-                    max_length=self.max_length, padding=True, return_tensors="pt",
+                    list(texts[start : start + self.batch_size]),
+                    truncation=True,
+                    max_length=self.max_length,
+                    padding=True,
+                    return_tensors="pt",
                 )
-                rows.append(torch.softmax(self.model_(**encoded).logits, dim=-1).numpy())
+                rows.append(
+                    torch.softmax(self.model_(**encoded).logits, dim=-1).numpy()
+                )
         return np.concatenate(rows) if rows else np.zeros((0, len(self.classes_)))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -214,7 +262,9 @@ class TransformersTextClassifier:
         self.model_.save_pretrained(path)
         self.tokenizer_.save_pretrained(path)
         params = {**self.get_params(), "classes": list(self.classes_)}
-        (path / "nlp_params.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
+        (path / "nlp_params.json").write_text(
+            json.dumps(params, ensure_ascii=False), encoding="utf-8"
+        )
 
     @classmethod
     def from_disk(cls, path: str | Path) -> TransformersTextClassifier:
@@ -222,11 +272,15 @@ class TransformersTextClassifier:
 
         path = Path(path) / "transformer"
         if not path.is_dir():
-            raise ModelError(Errors.E200.format(path=path, task="<task> --backend transformers"))
+            raise ModelError(
+                Errors.E200.format(path=path, task="<task> --backend transformers")
+            )
         params = json.loads((path / "nlp_params.json").read_text(encoding="utf-8"))
         classes = params.pop("classes")
         model = cls(**params)
-        model.model_ = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True).eval()
+        model.model_ = AutoModelForSequenceClassification.from_pretrained(
+            path, local_files_only=True
+        ).eval()
         model.tokenizer_ = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model.classes_ = np.array(classes)
         return model

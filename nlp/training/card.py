@@ -30,7 +30,11 @@ LIMITS = (
 
 
 def _fmt(value: Any) -> str:
-    return "–" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+    return (
+        "–"
+        if value is None
+        else (f"{value:.3f}" if isinstance(value, float) else str(value))
+    )
 
 
 def model_card(meta: dict[str, Any]) -> str:
@@ -47,11 +51,15 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
         "## Data",
         "",
-        f"- Training examples: {meta['data']['train_examples']} "
-        f"({', '.join(f'{k}: {v}' for k, v in meta['data']['train_by_source'].items())}) from "
-        f"{meta['data']['train_agencies']} agencies.",
-        f"- Test: {meta['data']['test_examples']} gold-labelled examples from agencies not in training: "
-        f"{', '.join(meta['data']['test_agencies'])}.",
+        (
+            f"- Training examples: {meta['data']['train_examples']} "
+            f"({', '.join(f'{k}: {v}' for k, v in meta['data']['train_by_source'].items())}) from "
+            f"{meta['data']['train_agencies']} agencies."
+        ),
+        (
+            f"- Test: {meta['data']['test_examples']} gold-labelled examples from agencies not in training: "
+            f"{', '.join(meta['data']['test_agencies'])}."
+        ),
         f"- Data hash (SHA-256 of all examples): `{meta['data_hash']}`.",
         f"- Labels: {', '.join(meta['labels'])}.",
         "",
@@ -60,22 +68,41 @@ def model_card(meta: dict[str, Any]) -> str:
         "| model | accuracy | macro-F1 | n |",
         "|---|---|---|---|",
         f"| this model ({meta['backend']}) | {_fmt(m['accuracy'])} | {_fmt(m['macro_f1'])} | {m['n']} |",
-        f"| baseline: majority label | {_fmt(m['baseline_majority']['accuracy'])} | "
-        f"{_fmt(m['baseline_majority']['macro_f1'])} | {m['n']} |",
-        f"| baseline: rules only | {_fmt(m['baseline_rules']['accuracy'])} | "
-        f"{_fmt(m['baseline_rules']['macro_f1'])} | {m['n']} |",
+        (
+            f"| baseline: majority label | {_fmt(m['baseline_majority']['accuracy'])} | "
+            f"{_fmt(m['baseline_majority']['macro_f1'])} | {m['n']} |"
+        ),
+        (
+            f"| baseline: rules only | {_fmt(m['baseline_rules']['accuracy'])} | "
+            f"{_fmt(m['baseline_rules']['macro_f1'])} | {m['n']} |"
+        ),
     ]
     for backend, other in sorted(meta.get("backends_compared", {}).items()):
-        lines.append(f"| {backend} backend, same split | {_fmt(other.get('accuracy'))} | "
-                     f"{_fmt(other.get('macro_f1'))} | {other.get('n', m['n'])} |")
-    lines += ["", "Per label:", "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {backend} backend, same split | {_fmt(other.get('accuracy'))} | "
+            f"{_fmt(other.get('macro_f1'))} | {other.get('n', m['n'])} |"
+        )
+    lines += [
+        "",
+        "Per label:",
+        "",
+        "| label | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
     for label, s in m["per_label"].items():
-        lines.append(f"| {label} | {_fmt(s['precision'])} | {_fmt(s['recall'])} | {_fmt(s['f1'])} | {s['support']} |")
+        lines.append(
+            f"| {label} | {_fmt(s['precision'])} | {_fmt(s['recall'])} | {_fmt(s['f1'])} | {s['support']} |"
+        )
     conf = m.get("confusion") or {}
     if conf.get("labels"):
         labels = conf["labels"]
-        lines += ["", "Confusion matrix (rows gold, columns predicted):", "",
-                  "| | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+        lines += [
+            "",
+            "Confusion matrix (rows gold, columns predicted):",
+            "",
+            "| | " + " | ".join(labels) + " |",
+            "|---" * (len(labels) + 1) + "|",
+        ]
         for label, row in zip(labels, conf["matrix"]):
             lines.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
     lines += [
@@ -85,7 +112,8 @@ def model_card(meta: dict[str, Any]) -> str:
         f"```\n{meta['command']}\n```",
         "",
         f"Seed {meta['seed']}; the same data give the same metrics. Library versions: "
-        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".",
+        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+        + ".",
         "",
         "## Limits",
         "",

@@ -36,7 +36,10 @@ def _rank(agency: str, seed: int) -> str:
 
 
 def split_by_agency(
-    dataset, test_fraction: float = 0.3, seed: int = 0, test_agencies: Sequence[str] = ()
+    dataset,
+    test_fraction: float = 0.3,
+    seed: int = 0,
+    test_agencies: Sequence[str] = (),
 ):
     """(train, test) ``Dataset``s with disjoint agencies.
 

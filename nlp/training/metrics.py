@@ -8,11 +8,24 @@ from collections.abc import Sequence
 from typing import Any
 
 
-def classification_metrics(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+def classification_metrics(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]
+) -> dict[str, Any]:
+    from sklearn.metrics import (
+        accuracy_score,
+        confusion_matrix,
+        f1_score,
+        precision_recall_fscore_support,
+    )
 
     if not gold:
-        return {"accuracy": None, "macro_f1": None, "n": 0, "per_label": {}, "confusion": {}}
+        return {
+            "accuracy": None,
+            "macro_f1": None,
+            "n": 0,
+            "per_label": {},
+            "confusion": {},
+        }
     present = sorted(set(gold) | set(predicted))
     p, r, f, support = precision_recall_fscore_support(
         gold, predicted, labels=present, zero_division=0
@@ -22,10 +35,21 @@ def classification_metrics(gold: Sequence[str], predicted: Sequence[str], labels
         "n": len(gold),
         "accuracy": round(float(accuracy_score(gold, predicted)), 4),
         # Macro over the labels that occur in the test set (gold or predicted).
-        "macro_f1": round(float(f1_score(gold, predicted, labels=present, average="macro", zero_division=0)), 4),
+        "macro_f1": round(
+            float(
+                f1_score(
+                    gold, predicted, labels=present, average="macro", zero_division=0
+                )
+            ),
+            4,
+        ),
         "per_label": {
-            label: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                    "f1": round(float(f[i]), 4), "support": int(support[i])}
+            label: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(support[i]),
+            }
             for i, label in enumerate(present)
         },
         "confusion": {

@@ -29,7 +29,6 @@ _HEADING_MARKER = _NUMBERED + r"?\s*"
 _NUMBER_PREFIX = re.compile(r"^\s*" + _HEADING_MARKER)
 
 
-
 def cn_number(text: str) -> int:
     """一 -> 1, 十 -> 10, 十二 -> 12, 二十 -> 20."""
     if text == "十":
