@@ -72,14 +72,14 @@ def test_scores_against_gold(run_output: Path, task: str):
 
 # The held-out gold (corpora/heldout) was annotated without the pipeline, for reports
 # the rules were not tuned on; its scores are the honest ones. Check recall there is
-# 5/8: two of the three misses are P8 failures the annotator marked as disputable.
+# 6/8: the two misses are P8 failures the annotator marked as disputable.
 HELDOUT_FLOORS = {
     "meta": 1.0,
     "sections": 0.98,
     "cells": 0.99,
     "metrics": 0.99,
     "indicators": 0.95,
-    "checks": 0.6,
+    "checks": 0.7,
     "weaknesses": 0.95,
     "categories": 0.95,
 }

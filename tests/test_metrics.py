@@ -381,3 +381,23 @@ def test_linker_replaces_its_own_checks_only(extractor, linker):
     report = extractor(report)
     report = linker(linker(report))
     assert len(report.checks) == 8
+
+
+@pytest.mark.parametrize(
+    "text,template,indicator",
+    [
+        # pingtan-zone-2013: a review application is a review case, not a disclosure request
+        (
+            "2013年全区未收到有关政府信息公开的申请,收到1份有关政府信息公开行政复议申请已及时处理。",
+            "pre2019",
+            "pre.review.total",
+        ),
+        ("收到1份有关政府信息公开行政复议申请。", "2021", "t4.review.total"),
+        # a request that led to a review is still no disclosure request of its own
+        ("当事人对答复不服申请复议1件。", "pre2019", None),
+    ],
+)
+def test_review_applications_count_review_cases(extractor, text, template, indicator):
+    report = extractor(make_report(text, template=template))
+    (metric,) = [m for m in report.metrics if m.value == 1]
+    assert metric.indicator == indicator
