@@ -100,3 +100,89 @@ def test_bad_usage_exits_2(tmp_path: Path):
         check=False,
     )
     assert result.returncode == 2
+
+
+def _as_html(text: str) -> str:
+    parts, rows = [], []
+
+    def flush() -> None:
+        if rows:
+            cells = (
+                "<tr>"
+                + "".join(f"<td>{c.strip()}</td>" for c in r.split("|") if c.strip())
+                + "</tr>"
+                for r in rows
+            )
+            parts.append("<table>" + "".join(cells) + "</table>")
+            rows.clear()
+
+    for line in text.splitlines():
+        if "|" in line and line.strip() != "|":
+            rows.append(line)
+        else:
+            flush()
+            parts.append(f"<p>{line}</p>")
+    flush()
+    return (
+        '<html><head><meta charset="utf-8"></head><body><div class="nav">首页 | 政务公开</div>'
+        f'<div class="article">{"".join(parts)}</div><div class="footer">版权所有</div></body></html>'
+    )
+
+
+def _as_docx(text: str) -> bytes:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("|") if c.strip()]
+        if "|" in line and cells:
+            table = document.add_table(rows=1, cols=len(cells))
+            for j, value in enumerate(cells):
+                table.cell(0, j).text = value
+        else:
+            document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_every_format_of_a_report_gives_the_same_findings(tmp_path: Path):
+    # 004 has a pre-2019 pipe table, prose figures and two prose/table contradictions.
+    name = "004_15ed71d81f93ac9f"
+    text = (SAMPLE / f"{name}.txt").read_text(encoding="utf-8")
+    corpus = tmp_path / "formats"
+    corpus.mkdir()
+    (corpus / f"{name}.txt").write_text(text, encoding="utf-8")
+    (corpus / f"{name}.gbk.txt").write_bytes(text.encode("gb18030"))
+    (corpus / f"{name}.html").write_text(_as_html(text), encoding="utf-8")
+    (corpus / f"{name}.docx").write_bytes(_as_docx(text))
+    (corpus / f"{name}.md").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main([str(corpus), "--out", str(out), "--no-progress"]) == 0
+
+    def findings(record):
+        cells = sorted(
+            (c["indicator"], c["value"])
+            for t in record["tables"]
+            for c in t["cells"]
+            if c["indicator"]
+        )
+        metrics = [(m["value"], m["unit"], m["indicator"]) for m in record["metrics"]]
+        fails = sorted(
+            c["indicator"] for c in record["checks"] if c["verdict"] == "fail"
+        )
+        weaknesses = [w["category"] for w in record["weaknesses"]]
+        return record["meta"]["agency"], cells, metrics, fails, weaknesses
+
+    records = [
+        json.loads(line)
+        for line in (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert {r["source"]["format"] for r in records} == {"txt", "html", "docx", "md"}
+    expected = findings(next(r for r in records if r["doc_id"] == f"{name}.txt"))
+    assert expected[3] == ["pre.org.staff_full", "pre.response.interviews"]
+    for record in records:
+        assert findings(record) == expected, record["doc_id"]
