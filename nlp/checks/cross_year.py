@@ -2,8 +2,9 @@
 
 R5: 上年结转 (t3.carried_in.c) of year t against 结转下年度继续办理 (t3.carried_out.c)
 of year t−1, column by column. R6: 现行有效件数 carried forward,
-valid(t) ≈ valid(t−1) + made(t) − repealed(t). Soft by nature: a ``fail`` asks a
-person to look (reorganisations and restatements break these relations).
+valid(t) ≈ valid(t−1) + made(t) − repealed(t). C1 (pre-2019 tables with a 历年累计
+column): cumulative(t) = cumulative(t−1) + report year(t), row by row. Soft by nature:
+a ``fail`` asks a person to look (reorganisations and restatements break these).
 """
 
 from __future__ import annotations
@@ -35,18 +36,35 @@ def compact(record: dict[str, Any]) -> dict[str, Any]:
     """The part of a record the corpus-level checks need (keeps memory flat)."""
     cells = {}
     for table in record.get("tables", []):
-        for cell in table.get("cells", []):
+        table_cells = table.get("cells", [])
+        for i, cell in enumerate(table_cells):
             ind = cell.get("indicator")
-            if ind and (ind.startswith(("t3.carried", "t2."))):
-                cells.setdefault(
-                    ind, {k: cell.get(k) for k in ("value", "start", "end", "status")}
-                )
+            if ind and ind.startswith(("t3.carried", "t2.", "pre.")):
+                cells.setdefault(ind, _slim(cell))
+            # A pre-2019 row's 历年累计 cell follows its report-year cell, no id of its own.
+            nxt = table_cells[i + 1] if i + 1 < len(table_cells) else None
+            if (
+                ind
+                and ind.startswith("pre.")
+                and nxt
+                and nxt.get("indicator") is None
+                and nxt.get("row") == cell.get("row")
+                and "累计" in (nxt.get("column") or "")
+            ):
+                cells.setdefault(ind + CUMULATIVE, _slim(nxt))
     return {
         "doc_id": record["doc_id"],
         "meta": record.get("meta", {}),
         "cells": cells,
         "weaknesses": record.get("weaknesses", []),
     }
+
+
+CUMULATIVE = "#cumulative"
+
+
+def _slim(cell: dict[str, Any]) -> dict[str, Any]:
+    return {k: cell.get(k) for k in ("value", "start", "end", "status")}
 
 
 def agency_groups(names: list[str]) -> dict[str, str]:
@@ -109,7 +127,48 @@ def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
             )
         for row in ("rules", "normative"):
             _carry_forward(checks, current, previous, row)
+        _cumulative(checks, current, previous)
     return dict(result)
+
+
+def _cumulative(checks, current, previous) -> None:
+    """C1: this year's 历年累计 = last year's 历年累计 + this year's figure."""
+    for key in sorted(current["cells"]):
+        if not key.endswith(CUMULATIVE):
+            continue
+        indicator = key[: -len(CUMULATIVE)]
+        cum, prev_cum = current["cells"][key], previous["cells"].get(key)
+        year = current["cells"].get(indicator)
+        if prev_cum is None or year is None:
+            continue
+        operands = [cum, prev_cum, year]
+        expected = None
+        if any(o.get("value") is None for o in operands):
+            verdict = "not_assessable"
+        elif any(o.get("status") not in _READABLE for o in operands):
+            verdict = "uncertain"
+        else:
+            expected = prev_cum["value"] + year["value"]
+            verdict = "pass" if abs(cum["value"] - expected) < 1e-6 else "fail"
+        checks.append(
+            Check(
+                id=f"xy{len(checks)}",
+                kind="cross_year",
+                rule="C1",
+                verdict=verdict,
+                left=cum.get("value"),
+                right=expected,
+                expected=expected,
+                indicator=indicator,
+                evidence=_evidence(current, key, cum)
+                + _evidence(previous, key, prev_cum)
+                + _evidence(current, indicator, year),
+                message=(
+                    f"历年累计 of {indicator} ({current['meta'].get('year')}) vs last "
+                    f"year's 历年累计 + this year's figure ({previous['doc_id']})"
+                ),
+            )
+        )
 
 
 def _compare(checks, rule, current, this_id, previous, prev_id, exact=True) -> None:

@@ -1,0 +1,100 @@
+"""Cross-year checks: one agency under several names, R5, R6 and C1 (SPEC §4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.checks.cross_year import agency_groups, compact, cross_year_checks
+
+
+@pytest.mark.parametrize(
+    "a,b,same",
+    [
+        ("洪泽区人民政府", "淮安市洪泽区人民政府", True),
+        ("平潭综合实验区", "平潭综合实验区管委会", True),
+        ("汤浦镇", "汤浦镇人民政府", True),
+        ("衡阳市教育局", "乐清市教育局", False),  # departments keep their place
+        ("兵团教育局", "衡阳市教育局", False),
+        ("淮安市人民政府", "淮安市洪泽区人民政府", False),  # a city is not its district
+    ],
+)
+def test_agency_groups(a, b, same):
+    groups = agency_groups([a, b])
+    assert (groups[a] == groups[b]) is same
+
+
+def _cell(indicator, value, row="行", column=None, status="ok", start=0):
+    return {
+        "indicator": indicator,
+        "row": row,
+        "column": column,
+        "value": value,
+        "raw": str(value),
+        "unit": None,
+        "start": start,
+        "end": start + 1,
+        "status": status,
+    }
+
+
+def _record(doc_id, agency, year, cells):
+    return {
+        "doc_id": doc_id,
+        "meta": {"agency": agency, "year": year},
+        "tables": [{"cells": cells}],
+        "weaknesses": [],
+    }
+
+
+def test_r5_carried_over_applications():
+    last = _record("a-2021", "洪泽区人民政府", 2021, [_cell("t3.carried_out.total", 3)])
+    this = _record(
+        "b-2022", "某市某区人民政府", 2022, [_cell("t3.carried_in.total", 2)]
+    )
+    checks = cross_year_checks([compact(last), compact(this)])["b-2022"]
+    (r5,) = [c for c in checks if c.indicator == "t3.carried_in.total"]
+    assert (r5.rule, r5.verdict, r5.left, r5.right) == ("R5", "fail", 2, 3)
+    assert {e.doc_id for e in r5.evidence} == {"a-2021", "b-2022"}
+
+
+def test_r6_valid_documents_carried_forward():
+    last = _record("a", "某县", 2021, [_cell("t2.normative.valid", 665)])
+    this = _record(
+        "b",
+        "某县",
+        2022,
+        [
+            _cell("t2.normative.made", 88),
+            _cell("t2.normative.repealed", 55),
+            _cell("t2.normative.valid", 698),
+        ],
+    )
+    (r6,) = [
+        c
+        for c in cross_year_checks([compact(last), compact(this)])["b"]
+        if c.rule == "R6"
+    ]
+    assert (r6.verdict, r6.expected) == ("pass", 698)
+
+
+def test_c1_cumulative_column_continues():
+    # pingtan-county-2012/2013: 主动公开信息数 本年度 | 历年累计
+    def rows(year_value, cumulative):
+        return [
+            _cell("pre.proactive.total", year_value, "主动公开信息数", "2012年度"),
+            _cell(None, cumulative, "主动公开信息数", "历年累计"),
+        ]
+
+    y2012 = _record("c2012", "平潭县人民政府", 2012, rows(2026, 3542))
+    y2013 = _record("c2013", "平潭县人民政府", 2013, rows(1853, 5395))
+    bad = _record("c2013", "平潭县人民政府", 2013, rows(1853, 5000))
+    (ok,) = cross_year_checks([compact(y2012), compact(y2013)])["c2013"]
+    assert (ok.rule, ok.verdict, ok.expected) == ("C1", "pass", 5395)
+    (flag,) = cross_year_checks([compact(y2012), compact(bad)])["c2013"]
+    assert (flag.verdict, flag.left, flag.expected) == ("fail", 5000, 5395)
+
+
+def test_gaps_in_the_series_are_not_compared():
+    last = _record("a", "某县", 2019, [_cell("t3.carried_out.total", 3)])
+    this = _record("b", "某县", 2021, [_cell("t3.carried_in.total", 2)])
+    assert cross_year_checks([compact(last), compact(this)]) == {}
