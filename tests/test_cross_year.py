@@ -49,7 +49,7 @@ def _record(doc_id, agency, year, cells):
 def test_r5_carried_over_applications():
     last = _record("a-2021", "洪泽区人民政府", 2021, [_cell("t3.carried_out.total", 3)])
     this = _record(
-        "b-2022", "某市某区人民政府", 2022, [_cell("t3.carried_in.total", 2)]
+        "b-2022", "淮安市洪泽区人民政府", 2022, [_cell("t3.carried_in.total", 2)]
     )
     checks = cross_year_checks([compact(last), compact(this)])["b-2022"]
     (r5,) = [c for c in checks if c.indicator == "t3.carried_in.total"]
