@@ -482,7 +482,9 @@ def test_cli_reports_whose_prose_contradicts_their_table(index, capsys):
     assert code == 0
     assert "004_15ed71d81f93ac9f.txt" in {h["doc_id"] for h in data["hits"]}
     assert data["filters"] == {"failed_checks": "text_table"}
-    assert set(data["facets"]["failed_check"]) == {"text_table"}
+    # Facets count every failed-check kind in the hit sections (a section holding a
+    # text_table failure may hold a cross_year one too).
+    assert "text_table" in data["facets"]["failed_check"]
 
 
 @pytest.mark.parametrize(
