@@ -15,6 +15,8 @@ import yaml
 from .errors import ConfigError, Errors
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+# Every config file this process has loaded, with its version: written into outputs.
+LOADED_VERSIONS: dict[str, str] = {}
 
 
 @functools.cache
@@ -32,6 +34,11 @@ def _load_cached(path: str) -> dict[str, Any]:
         )
     if "version" not in data:
         raise ConfigError(Errors.E003.format(path=file, detail="no 'version' key"))
+    try:
+        name = file.resolve().relative_to(CONFIG_DIR).as_posix()
+    except ValueError:
+        name = str(file)
+    LOADED_VERSIONS[name] = str(data["version"])
     return data
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import CONFIG_DIR, load_yaml
+from .config import CONFIG_DIR, LOADED_VERSIONS, load_yaml
 from .errors import Errors, PipelineError
 from .records import Report
 
@@ -74,6 +74,25 @@ def _import_stage_modules() -> None:
                 raise
 
 
+def _model_identity(path: Path) -> dict[str, Any]:
+    """A shipped model's name, version, backend and training-data hash (meta.json)."""
+    import json
+
+    try:
+        shown = path.resolve().relative_to(CONFIG_DIR.parent).as_posix()
+    except ValueError:
+        shown = str(path)
+    identity: dict[str, Any] = {"path": shown}
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return identity
+    for key in ("name", "version", "backend", "data_hash"):
+        if key in meta:
+            identity[key] = meta[key]
+    return identity
+
+
 @dataclass
 class StageTiming:
     seconds: float = 0.0
@@ -112,8 +131,24 @@ class Pipeline:
             stages.append(registry[name](**options))
         return cls(stages=stages, config=config)
 
+    def provenance(self) -> dict[str, Any]:
+        """What produced a record: the pipeline, every config file and model used."""
+        models = {}
+        for stage in self.stages:
+            path = getattr(stage, "model_path", None)
+            if path:
+                models[stage.name] = _model_identity(Path(path))
+        return {
+            "pipeline": self.config.get("version"),
+            "stages": [stage.name for stage in self.stages],
+            "configs": dict(sorted(LOADED_VERSIONS.items())),
+            "models": models,
+        }
+
     def __call__(self, report: Report) -> Report:
-        report.config = {"pipeline": self.config.get("version"), **report.config}
+        if not hasattr(self, "_provenance"):
+            self._provenance = self.provenance()
+        report.config = {**self._provenance, **report.config}
         failed: set[str] = set()
         for stage in self.stages:
             if any(need in failed for need in stage.needs):

@@ -160,11 +160,13 @@ class WeaknessExtractor(Stage):
         self.elsewhere_exclude = _compile(self.config, "elsewhere_exclude")
         self.override_below = float(self.config.get("model_override_below", 0.6))
         self.model: WeaknessClassifier | None = None
+        self.model_path: str | None = None
         if model:
             path = Path(model)
             if not path.is_absolute():
                 path = CONFIG_DIR.parent / path
             self.model = WeaknessClassifier.from_disk(path)
+            self.model_path = str(path)
             unknown = sorted(set(self.model.classes_) - set(self.cues.categories))
             if unknown:
                 raise ModelError(
