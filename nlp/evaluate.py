@@ -338,16 +338,7 @@ def format_table(result: dict[str, Any], per_document: bool = True) -> str:
         )
     if per_document:
         lines += ["", "Per document (score correct/total):"]
-        short = (
-            "meta",
-            "sections",
-            "cells",
-            "metrics",
-            "indicators",
-            "checks",
-            "weaknesses",
-            "categories",
-        )
+        short = TASKS
         lines.append(f"{'document':30s} " + " ".join(f"{t[:10]:>11s}" for t in short))
         for doc, scores in result["per_document"].items():
             cells = []

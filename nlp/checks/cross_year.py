@@ -141,15 +141,7 @@ def _cumulative(checks, current, previous) -> None:
         year = current["cells"].get(indicator)
         if prev_cum is None or year is None:
             continue
-        operands = [cum, prev_cum, year]
-        expected = None
-        if any(o.get("value") is None for o in operands):
-            verdict = "not_assessable"
-        elif any(o.get("status") not in _READABLE for o in operands):
-            verdict = "uncertain"
-        else:
-            expected = prev_cum["value"] + year["value"]
-            verdict = "pass" if abs(cum["value"] - expected) < 1e-6 else "fail"
+        verdict, expected = _balance(cum, [(prev_cum, 1), (year, 1)])
         checks.append(
             Check(
                 id=f"xy{len(checks)}",
@@ -203,21 +195,13 @@ def _carry_forward(checks, current, previous, row) -> None:
     repealed = current["cells"].get(f"t2.{row}.repealed")
     if valid is None or prev_valid is None:
         return
-    operands = [valid, prev_valid, made, repealed]
     evidence = (
         _evidence(current, f"t2.{row}.valid", valid)
         + _evidence(previous, f"t2.{row}.valid", prev_valid)
         + _evidence(current, f"t2.{row}.made", made)
         + _evidence(current, f"t2.{row}.repealed", repealed)
     )
-    if any(o is None or o.get("value") is None for o in operands):
-        verdict, expected = "not_assessable", None
-    else:
-        expected = prev_valid["value"] + made["value"] - repealed["value"]
-        if any(o.get("status") not in _READABLE for o in operands):
-            verdict = "uncertain"
-        else:
-            verdict = "pass" if abs(valid["value"] - expected) < 1e-6 else "fail"
+    verdict, expected = _balance(valid, [(prev_valid, 1), (made, 1), (repealed, -1)])
     checks.append(
         Check(
             id=f"xy{len(checks)}",
@@ -233,6 +217,18 @@ def _carry_forward(checks, current, previous, row) -> None:
             "amendments and clean-ups also change it, so a fail asks a person to look",
         )
     )
+
+
+def _balance(target, terms) -> tuple[str, float | int | None]:
+    """Verdict of ``target == Σ sign × term`` and the expected value: a missing
+    operand gives not_assessable, an unreadable one uncertain, never fail."""
+    operands = [target] + [cell for cell, _ in terms]
+    if any(o is None or o.get("value") is None for o in operands):
+        return "not_assessable", None
+    expected = sum(sign * cell["value"] for cell, sign in terms)
+    if any(o.get("status") not in _READABLE for o in operands):
+        return "uncertain", expected
+    return ("pass" if abs(target["value"] - expected) < 1e-6 else "fail"), expected
 
 
 def _verdict(a, b):
