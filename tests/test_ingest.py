@@ -161,3 +161,19 @@ def test_bad_files_raise_a_clear_error(
         read_document(path)
     assert error.value.code == code
     assert name in str(error.value)
+
+
+def test_pdf_without_text_layer_asks_for_ocr(tmp_path: Path):
+    # A scanned report is pages of images: no text layer to read.
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(595, 842)
+    document.new_page(595, 842)
+    path = tmp_path / "scanned.pdf"
+    with path.open("wb") as handle:
+        document.save(handle)
+    with pytest.raises(IngestError) as error:
+        read_document(path)
+    assert error.value.code == "no_text"
+    assert "scanned.pdf" in str(error.value) and "OCR" in str(error.value)
