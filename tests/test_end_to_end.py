@@ -80,8 +80,8 @@ HELDOUT_FLOORS = {
     "metrics": 0.99,
     "indicators": 0.95,
     "checks": 0.7,
-    "weaknesses": 0.95,
-    "categories": 0.95,
+    "weaknesses": 0.97,
+    "categories": 0.97,
 }
 
 

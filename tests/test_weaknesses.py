@@ -688,3 +688,23 @@ def test_dev_gold_recall_and_categories(loaded, gold_dir):
                 right += found[hit].category == g["category"]
     assert matched / total >= 0.9
     assert right / matched >= 0.88
+
+
+@pytest.mark.parametrize(
+    "sentence,generic",
+    [
+        (
+            "平台互动功能仍有不足。",
+            False,
+        ),  # pingtan-zone-2025: the topic is the problem
+        ("依申请公开答复质量待进一步提升", False),
+        ("但仍存在一些不足", True),
+        ("我区工作仍有不足", True),
+        ("政府信息公开工作仍有不足", True),
+    ],
+)
+def test_a_named_topic_that_falls_short_is_a_problem(sentence, generic):
+    from nlp.config import load_config
+    from nlp.weaknesses.split import StatementSplitter
+
+    assert StatementSplitter(load_config("weaknesses")).is_generic(sentence) is generic

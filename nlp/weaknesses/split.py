@@ -153,6 +153,8 @@ class StatementSplitter:
         self.generic = (
             re.compile("|".join(f"(?:{p})" for p in generic)) if generic else None
         )
+        shortfall = config.get("topic_shortfall")
+        self.topic_shortfall = re.compile(shortfall) if shortfall else None
         self.list_intro = _compile(config, "list_intro")
         self.exists_list = _compile(config, "exists_list")
         self.min_piece = int(config.get("min_piece_chars", 7))
@@ -211,6 +213,10 @@ class StatementSplitter:
         """True when ``text`` only announces problems (但还存在一些不足) without naming
         one: every problem cue it has lies inside a generic phrase."""
         text = _squeeze(text)
+        if self.topic_shortfall is not None and self.topic_shortfall.search(
+            text.strip(_EDGE)
+        ):
+            return False
         spans = [m.span() for m in self.generic.finditer(text)] if self.generic else []
         for cue in self.problem_cue.finditer(text):
             if not any(a <= cue.start() and cue.end() <= b for a, b in spans):
