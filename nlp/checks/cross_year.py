@@ -123,7 +123,6 @@ def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
                 f"t3.carried_in.{column}",
                 previous,
                 f"t3.carried_out.{column}",
-                exact=True,
             )
         for row in ("rules", "normative"):
             _carry_forward(checks, current, previous, row)
@@ -141,29 +140,18 @@ def _cumulative(checks, current, previous) -> None:
         year = current["cells"].get(indicator)
         if prev_cum is None or year is None:
             continue
-        verdict, expected = _balance(cum, [(prev_cum, 1), (year, 1)])
-        checks.append(
-            Check(
-                id=f"xy{len(checks)}",
-                kind="cross_year",
-                rule="C1",
-                verdict=verdict,
-                left=cum.get("value"),
-                right=expected,
-                expected=expected,
-                indicator=indicator,
-                evidence=_evidence(current, key, cum)
-                + _evidence(previous, key, prev_cum)
-                + _evidence(current, indicator, year),
-                message=(
-                    f"历年累计 of {indicator} ({current['meta'].get('year')}) vs last "
-                    f"year's 历年累计 + this year's figure ({previous['doc_id']})"
-                ),
-            )
+        _balance_check(
+            checks,
+            "C1",
+            (current, key, cum),
+            [(previous, key, prev_cum, 1), (current, indicator, year, 1)],
+            indicator,
+            f"历年累计 of {indicator} ({current['meta'].get('year')}) vs last "
+            f"year's 历年累计 + this year's figure ({previous['doc_id']})",
         )
 
 
-def _compare(checks, rule, current, this_id, previous, prev_id, exact=True) -> None:
+def _compare(checks, rule, current, this_id, previous, prev_id) -> None:
     a = current["cells"].get(this_id)
     b = previous["cells"].get(prev_id)
     if a is None and b is None:
@@ -195,26 +183,41 @@ def _carry_forward(checks, current, previous, row) -> None:
     repealed = current["cells"].get(f"t2.{row}.repealed")
     if valid is None or prev_valid is None:
         return
-    evidence = (
-        _evidence(current, f"t2.{row}.valid", valid)
-        + _evidence(previous, f"t2.{row}.valid", prev_valid)
-        + _evidence(current, f"t2.{row}.made", made)
-        + _evidence(current, f"t2.{row}.repealed", repealed)
+    _balance_check(
+        checks,
+        "R6",
+        (current, f"t2.{row}.valid", valid),
+        [
+            (previous, f"t2.{row}.valid", prev_valid, 1),
+            (current, f"t2.{row}.made", made, 1),
+            (current, f"t2.{row}.repealed", repealed, -1),
+        ],
+        f"t2.{row}.valid",
+        "现行有效件数(t) vs 现行有效件数(t-1) + 本年制发(t) - 本年废止(t); "
+        "amendments and clean-ups also change it, so a fail asks a person to look",
     )
-    verdict, expected = _balance(valid, [(prev_valid, 1), (made, 1), (repealed, -1)])
+
+
+def _balance_check(checks, rule, target, terms, indicator, message) -> None:
+    """Append the check ``target == Σ sign × term``; ``target`` is (record, ref, cell),
+    each term (record, ref, cell, sign). Evidence lists the target, then the terms."""
+    record, ref, cell = target
+    verdict, expected = _balance(cell, [(c, sign) for _, _, c, sign in terms])
+    evidence = _evidence(record, ref, cell)
+    for term_record, term_ref, term_cell, _ in terms:
+        evidence += _evidence(term_record, term_ref, term_cell)
     checks.append(
         Check(
             id=f"xy{len(checks)}",
             kind="cross_year",
-            rule="R6",
+            rule=rule,
             verdict=verdict,
-            left=valid.get("value"),
+            left=cell.get("value"),
             right=expected,
             expected=expected,
-            indicator=f"t2.{row}.valid",
+            indicator=indicator,
             evidence=evidence,
-            message="现行有效件数(t) vs 现行有效件数(t-1) + 本年制发(t) - 本年废止(t); "
-            "amendments and clean-ups also change it, so a fail asks a person to look",
+            message=message,
         )
     )
 
