@@ -234,9 +234,9 @@ class TransformersTextClassifier:
             raise NotFittedError(Errors.E202.format(name=type(self).__name__))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        self._check()  # before importing torch: the extra may not be installed
         import torch
 
-        self._check()
         rows = []
         with torch.no_grad():
             for start in range(0, len(texts), self.batch_size):
