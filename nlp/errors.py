@@ -1,25 +1,50 @@
 """One catalogue of error messages (after spaCy's ``Errors``).
 
-Each message says what was wrong, with which input, and what to do about it.
+Each message says what was wrong, with which input, and what to do about it. Reading
+``Errors.E104`` gives the message with its code in front ("[E104] ..."), so a code is
+never separated from its text; ``NlpError.code`` carries it into a record's ``errors``.
 """
 
 from __future__ import annotations
 
+import re
 
-class Errors:
+
+class ErrorsWithCodes(type):
+    """Metaclass: ``Errors.E001`` is the message prefixed with ``[E001]``."""
+
+    def __getattribute__(cls, code: str) -> str:
+        message = super().__getattribute__(code)
+        if code.startswith("__") or not isinstance(message, str):
+            return message
+        return f"[{code}] {message}"
+
+
+class Errors(metaclass=ErrorsWithCodes):
     # configuration
     E001 = (
         "Config file {path} not found. Run from the repository root or pass --config."
     )
     E002 = "Config file {path} is not valid YAML: {detail}"
-    E003 = (
-        "Config file {path} is invalid: {detail}. Fix the file; see configs/README.md."
-    )
+    E003 = "Config file {path}, key {key}: {detail}. Fix the file."
     E010 = (
         "Pipeline config {path} has no 'stages' list. List the stages to run in order."
     )
-    E011 = "Pipeline config {path} names unknown stage {name!r}. Known stages: {known}."
-    E012 = "Stage {stage} skipped: a stage it needs failed on this document."
+    E011 = "Unknown stage {name!r}. Registered stages: {known}."
+    E012 = (
+        "Stage {stage} skipped: {failed} failed on this document and it needs {field}."
+    )
+    E013 = (
+        "Stage {stage} needs {field!r}, which no earlier step fills (earlier: {earlier})."
+        " Reorder configs/pipeline.yaml or add the stage that fills it."
+    )
+    E014 = "Stage {stage} used before initialize(). Call stage.initialize() first."
+    E015 = (
+        "Two stages registered under one name {name!r}: a name never changes meaning."
+    )
+    E016 = "Stage {stage} returned {kind}, not the Report it was given."
+    E017 = "Stage {stage} failed: {kind}: {detail}"
+    E018 = "Pipeline config {path}: {detail}."
     # ingest
     E100 = "{path}: file is empty. Nothing to read."
     E101 = "{path}: unknown extension {ext!r}. Supported: {supported}."
@@ -108,8 +133,20 @@ class Errors:
     E813 = "Document {id}: field {field!r} is {problem}. Update configs/search/fields.yaml."
 
 
+_CODE = re.compile(r"^\[(E\d{3})\]")
+
+
 class NlpError(Exception):
-    """Base class of the errors this package raises on purpose."""
+    """Base class of the errors this package raises on purpose; ``code`` is the
+    catalogue code its message starts with."""
+
+    @property
+    def code(self) -> str:
+        match = _CODE.match(str(self))
+        return match.group(1) if match else "E000"
+
+    # A short stable name of what went wrong (``ingest/undecodable``), when known.
+    reason: str = ""
 
 
 class ConfigError(NlpError):
@@ -121,11 +158,12 @@ class PipelineError(NlpError):
 
 
 class IngestError(NlpError):
-    """A document that cannot be read; ``code`` goes into the record's ``errors``."""
+    """A document that cannot be read; code and reason go into the record's
+    ``errors``."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, reason: str, message: str):
         super().__init__(message)
-        self.code = code
+        self.reason = reason
 
 
 class ModelError(NlpError):

@@ -1,4 +1,4 @@
-"""The record that flows through the pipeline (SPEC.md §5).
+"""The record that flows through the pipeline (docs/SPEC.md §5).
 
 Plain dataclasses with ``to_dict``/``from_dict``. The normalised text is stored once on
 the ``Report``; every other record points into it by character offsets (end exclusive),
@@ -236,9 +236,13 @@ class Weakness(Record):
 
 @dataclass
 class ProcessingError(Record):
+    """A problem met while processing a document: the stage, the catalogue code
+    (``E105``), the message, and a short stable reason (``no_text``, ``skipped``)."""
+
     stage: str
     code: str
     message: str
+    reason: str = ""
 
 
 @dataclass
@@ -262,8 +266,10 @@ class Report(Record):
     offset_map: list[OffsetSpan] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
 
-    def add_error(self, stage: str, code: str, message: str) -> None:
-        self.errors.append(ProcessingError(stage=stage, code=code, message=message))
+    def add_error(self, stage: str, code: str, message: str, reason: str = "") -> None:
+        self.errors.append(
+            ProcessingError(stage=stage, code=code, message=message, reason=reason)
+        )
 
     def raw_offset(self, offset: int) -> int | None:
         """The raw-input offset of ``text[offset]``, or None when it has no source."""

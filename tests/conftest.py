@@ -38,16 +38,22 @@ def make_report(text: str, doc_id: str = "test.txt", **meta) -> Report:
     return report
 
 
+def clean_report(path: Path, root: Path | None = None) -> Report:
+    """A file read and cleaned (``normalize.v1``), as the stages after it see it."""
+    from nlp.io.readers import load_report
+    from nlp.pipeline.registry import create
+
+    return create("normalize.v1")(load_report(path, root))
+
+
 @pytest.fixture(scope="session")
 def loaded():
-    """Cached ``load_report`` of sample files by name."""
-    from nlp.ingest import load_report
-
+    """Cached cleaned reports of sample files by name."""
     cache: dict[str, Report] = {}
 
     def load(name: str) -> Report:
         if name not in cache:
-            cache[name] = load_report(SAMPLE / name, SAMPLE)
+            cache[name] = clean_report(SAMPLE / name, SAMPLE)
         return cache[name]
 
     return load

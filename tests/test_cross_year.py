@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.checks.cross_year import agency_groups, compact, cross_year_checks
+from nlp.corpus_steps.cross_year import compact, cross_year_checks
+from nlp.stages.meta.agency import agency_groups
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
+from conftest import SAMPLE, clean_report
 
 from nlp.errors import IngestError
-from nlp.ingest import load_report, read_document
+from nlp.io.readers import read_document
 
 REPORT = "local-17-2018.txt"  # short, clean, with problems and improvements
 
@@ -30,20 +30,20 @@ def _utf8(name: str = REPORT) -> str:
     ],
 )
 def test_encodings_give_the_same_text(tmp_path: Path, encoding: str, prefix: bytes):
-    original = load_report(SAMPLE / REPORT)
+    original = clean_report(SAMPLE / REPORT)
     path = tmp_path / REPORT
     path.write_bytes(prefix + _utf8().encode(encoding))
-    converted = load_report(path)
+    converted = clean_report(path)
     assert converted.text == original.text
     assert converted.errors == []
 
 
 def test_gb18030_copy_of_a_crawled_report(tmp_path: Path):
     name = "000_8ef287be2d4f18ab.txt"
-    original = load_report(SAMPLE / name)
+    original = clean_report(SAMPLE / name)
     path = tmp_path / name
     path.write_bytes(_utf8(name).encode("gb18030"))
-    copy = load_report(path)
+    copy = clean_report(path)
     assert copy.source.encoding == "gb18030"
     assert copy.text == original.text
 
@@ -54,7 +54,7 @@ def test_big5_traditional_report_becomes_simplified(tmp_path: Path):
     traditional = opencc.OpenCC("s2t").convert(_utf8())
     path = tmp_path / "big5.txt"
     path.write_bytes(traditional.encode("big5hkscs", errors="replace"))
-    report = load_report(path)
+    report = clean_report(path)
     assert report.source.encoding.startswith("big5")
     assert "存在的主要问题及改进措施" in report.text
     assert "主动公开政府信息2092条" in report.text
@@ -85,7 +85,7 @@ def test_html_page_keeps_body_and_table_rows(tmp_path: Path):
     )
     path = tmp_path / "page.html"
     path.write_bytes(page.encode("gb18030"))
-    report = load_report(path)
+    report = clean_report(path)
     assert report.source.format == "html"
     assert "var a" not in report.text and "版权所有" not in report.text
     assert "网站地图" not in report.text
@@ -109,7 +109,7 @@ def test_docx_paragraphs_and_tables(tmp_path: Path):
     document.save(buffer)
     path = tmp_path / "report.docx"
     path.write_bytes(buffer.getvalue())
-    report = load_report(path)
+    report = clean_report(path)
     assert report.source.format == "docx"
     assert "一、临北回族乡2018年政府信息公开基本情况" in report.text
     assert "主动公开政府信息数 | 条 | 2092 |" in report.text
@@ -122,7 +122,7 @@ def test_markdown_pipe_table(tmp_path: Path):
         "|---|---|\n| 规章 | 0 |\n",
         encoding="utf-8",
     )
-    report = load_report(path)
+    report = clean_report(path)
     assert report.source.format == "md"
     assert "| 规章 | 0 |" in report.text
 
@@ -159,7 +159,8 @@ def test_bad_files_raise_a_clear_error(
     path.write_bytes(content)
     with pytest.raises(IngestError) as error:
         read_document(path)
-    assert error.value.code == code
+    assert error.value.reason == code
+    assert str(error.value).startswith(f"[{error.value.code}]")
     assert name in str(error.value)
 
 
@@ -175,5 +176,6 @@ def test_pdf_without_text_layer_asks_for_ocr(tmp_path: Path):
         document.save(handle)
     with pytest.raises(IngestError) as error:
         read_document(path)
-    assert error.value.code == "no_text"
+    assert error.value.reason == "no_text"
+    assert error.value.code == "E105"
     assert "scanned.pdf" in str(error.value) and "OCR" in str(error.value)

@@ -8,18 +8,19 @@ import json
 import pytest
 from conftest import make_report
 
-from nlp.metrics import MetricExtractor, TableLinker
 from nlp.records import Cell, Metric, Report, Section, Table
+from nlp.stages.checks import TextTableChecker as TableLinker
+from nlp.stages.metrics import MetricExtractor
 
 
 @pytest.fixture(scope="module")
 def extractor() -> MetricExtractor:
-    return MetricExtractor()
+    return MetricExtractor().initialize()
 
 
 @pytest.fixture(scope="module")
 def linker() -> TableLinker:
-    return TableLinker()
+    return TableLinker().initialize()
 
 
 def run(extractor: MetricExtractor, text: str, **meta) -> list[Metric]:
@@ -100,7 +101,7 @@ def test_paragraph_pre2019_metrics_and_indicators(extractor):
     assert [m.id for m in metrics] == [f"m{i}" for i in range(len(metrics))]
 
 
-# Real lines that hold numbers but no figure (GOLD.md: skip dates, years, document
+# Real lines that hold numbers but no figure (docs/GOLD.md: skip dates, years, document
 # numbers, phone numbers, ordinals, percentages of nothing, 一是/二是, times ...).
 NON_METRICS = [
     "本年度报告中所列数据的统计期限自2017年1月1日起至2017年12月31日止。",
@@ -151,7 +152,7 @@ def test_chinese_numeral_metrics(extractor, text, phrase, value, unit):
 @pytest.mark.parametrize(
     "text,expected",
     [
-        # GOLD.md: 约260万余条 is 2600000 条 with qualifier 约; money keeps 万元.
+        # docs/GOLD.md: 约260万余条 is 2600000 条 with qualifier 约; money keeps 万元.
         ("整合信息数据约260万余条。", (2_600_000, "条", "约")),
         ("已累计主动公开政府信息1628条。", (1628, "条", "累计")),
         ("全年收取信息处理费0.5万元。", (0.5, "万元", None)),
@@ -214,21 +215,6 @@ def test_tables_and_stat_table_sections_are_not_prose(extractor):
     report.sections = []
     report.tables = [Table("t1", "stat_pre2019", start, len(report.text))]
     assert [m.value for m in extractor(report).metrics] == [1050]
-
-
-@pytest.mark.parametrize(
-    "template,year,era",
-    [
-        ("2021", None, "2021"),
-        ("unknown", 2018, "pre2019"),
-        ("unknown", 2019, "2019"),
-        ("unknown", 2020, "2019"),
-        ("unknown", 2023, "2021"),
-        ("unknown", None, None),
-    ],
-)
-def test_era(extractor, template, year, era):
-    assert extractor.mapper.era(make_report("", template=template, year=year)) == era
 
 
 # --- text against table -----------------------------------------------------------

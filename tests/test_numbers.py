@@ -5,9 +5,10 @@ from __future__ import annotations
 import cn2an
 import pytest
 
-from nlp.metrics.numbers import CN2AN_GAPS, bounds, parse_numeral, parse_quantity
+from nlp.stages.metrics.numbers import bounds, parse_quantity
+from nlp.text.numerals import CN2AN_GAPS, parse_numeral
 
-# (written figure, value, low, high, qualifier, unit) as GOLD.md and SPEC §5 read them.
+# (written figure, value, low, high, qualifier, unit) as docs/GOLD.md and SPEC §5 read them.
 QUANTITIES = [
     ("1628条", 1628, None, None, None, "条"),
     ("一期", 1, None, None, None, "期"),

@@ -6,8 +6,8 @@ import json
 
 import jsonschema
 
+from nlp.io.schema import record_schema
 from nlp.records import Cell, Check, Evidence, Metric, Report, Section, Source, Table
-from nlp.schema import record_schema
 
 
 def _report() -> Report:
@@ -67,9 +67,11 @@ def test_schema_validates_a_record_and_rejects_a_renamed_field():
 def test_raw_offset_through_the_map():
     from conftest import make_report
 
-    from nlp.clean import Cleaner
+    from nlp.stages.normalize import Cleaner
 
-    report = Cleaner()(make_report("您现在的位置: | 首页 |\n一、总 体情况"))
+    report = Cleaner().initialize()(
+        make_report("您现在的位置: | 首页 |\n一、总 体情况")
+    )
     assert report.text == "一、总体情况"
     raw = "您现在的位置: | 首页 |\n一、总 体情况"
     assert raw[report.raw_offset(report.text.index("体"))] == "体"

@@ -63,8 +63,8 @@ def test_without_prose_the_split_stays_unreadable(stages):
 
 
 def test_prose_counting_new_plus_carried_over_is_no_fail():
-    from nlp.metrics.link import TableLinker
     from nlp.records import Cell, Metric, Table
+    from nlp.stages.checks import TextTableChecker as TableLinker
 
     report = make_report("x" * 40, template="2021", year=2022)
     cells = [
@@ -88,7 +88,7 @@ def test_prose_counting_new_plus_carried_over_is_no_fail():
             None,
         )
     ]
-    report = TableLinker()(report)
+    report = TableLinker().initialize()(report)
     (check,) = report.checks
     assert check.verdict == "pass" and check.right == 75
     assert report.metrics[0].indicator is None  # reports 一 + 二, no single cell

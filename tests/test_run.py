@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 from conftest import ROOT, SAMPLE
 
-from nlp.run import main
-from nlp.schema import record_schema
+from nlp.cli.run import main
+from nlp.io.schema import record_schema
 
 MINI = ["local-17-2018.txt", "hongze-district-2023.pdf", "pingtan-zone-2021.txt"]
 
@@ -75,7 +75,8 @@ def test_bad_files_are_recorded_and_the_run_goes_on(
         (out / "docs" / "truncated.pdf.json").read_text(encoding="utf-8")
     )
     assert (
-        record["errors"][0]["code"] == "pdf"
+        record["errors"][0]["code"] == "E104"
+        and record["errors"][0]["reason"] == "pdf"
         and "truncated.pdf" in record["errors"][0]["message"]
     )
     printed = capsys.readouterr().out

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import GOLD, SAMPLE
 
+from nlp.cli.search import main as search_main
 from nlp.errors import SearchError
-from nlp.search.__main__ import main as search_main
 from nlp.search.analysis import SearchAnalyzer
 from nlp.search.documents import DocumentBuilder, read_records
 from nlp.search.query import Filters, compile_query, parse_years
@@ -29,7 +29,7 @@ _RUNS: dict[str, Path] = {}
 def dev_run(tmp_path_factory) -> Path:
     """``python -m nlp.run`` over the dev corpus, once per test session."""
     if "out" not in _RUNS:
-        from nlp.run import run
+        from nlp.pipeline.corpus import run_corpus as run
 
         out = tmp_path_factory.mktemp("dev_run")
         summary = run(SAMPLE, out, progress=False)
@@ -53,7 +53,7 @@ def index(run_dir, tmp_path_factory):
 
 
 def norm(text: str) -> str:
-    """Text as GOLD.md compares it: NFKC, white space removed."""
+    """Text as docs/GOLD.md compares it: NFKC, white space removed."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 

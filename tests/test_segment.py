@@ -11,18 +11,18 @@ import itertools
 import pytest
 from conftest import make_report
 
-from nlp.segment import (
+from nlp.stages.segment import (
     SectionSegmenter,
     TokenSegmenter,
     jieba_tokenizer,
     sentence_spans,
 )
-from nlp.segment.headings import chinese_numeral
+from nlp.text.numerals import cn_to_int as chinese_numeral
 
 
 @pytest.fixture(scope="module")
 def segmenter() -> SectionSegmenter:
-    return SectionSegmenter()
+    return SectionSegmenter().initialize()
 
 
 def tree(segmenter: SectionSegmenter, text: str) -> list[tuple[str, int]]:
@@ -355,7 +355,7 @@ def test_sentence_spans(text, expected):
 
 def test_tokens_use_the_domain_dictionary():
     text = "依申请公开政府信息21件,政务新媒体2个。\n行政复议 0件"
-    report = TokenSegmenter()(make_report(text))
+    report = TokenSegmenter().initialize()(make_report(text))
     words = [text[a:b] for a, b in report.tokens]
     assert "依申请公开" in words and "政务新媒体" in words and "行政复议" in words
     assert all(w.strip() for w in words)
@@ -367,5 +367,8 @@ def test_tokens_use_the_domain_dictionary():
 
 
 def test_tokenizer_is_loaded_once():
-    assert TokenSegmenter().tokenizer is TokenSegmenter().tokenizer
+    assert (
+        TokenSegmenter().initialize().tokenizer
+        is TokenSegmenter().initialize().tokenizer
+    )
     assert jieba_tokenizer.cache_info().currsize == 1

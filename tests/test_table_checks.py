@@ -13,17 +13,20 @@ from test_tables import (
 )
 
 from nlp.records import Cell, Check, Meta, Report, Section, Source, Table
-from nlp.tables import TableChecker, TableParser
+from nlp.stages.checks import TableChecker, TemplateChecker
+from nlp.stages.tables import TableParser
 
 
 @pytest.fixture(scope="module")
 def parser() -> TableParser:
-    return TableParser()
+    return TableParser().initialize()
 
 
 @pytest.fixture(scope="module")
-def checker() -> TableChecker:
-    return TableChecker()
+def checker():
+    """The sum checks, then the template checks (their order in the pipeline)."""
+    sums, template = TableChecker().initialize(), TemplateChecker().initialize()
+    return lambda report: template(sums(report))
 
 
 def report_for(text: str, year: int | None, sections=()) -> Report:
@@ -137,13 +140,14 @@ def test_unreadable_operand_is_uncertain(checker):
         Cell("pre.apply.letter", "信函", "数量", 0, "0", "件", 10, 11),
     ]
     table = Table(id="t0", kind="stat_pre2019", start=0, end=11, cells=cells)
-    checks = [c for c in checker.sum_checks(table) if c.rule == "P1"]
+    sums = TableChecker().initialize()
+    checks = [c for c in sums.sum_checks(table) if c.rule == "P1"]
     assert [(c.rule, c.verdict) for c in checks] == [("P1", "uncertain")]
     cells[2] = Cell("pre.apply.fax", "传真", "数量", 1, "1", "件", 4, 5)
-    (p1,) = [c for c in checker.sum_checks(table) if c.rule == "P1"]
+    (p1,) = [c for c in sums.sum_checks(table) if c.rule == "P1"]
     assert p1.verdict == "fail"  # 5 ≠ 1+1+2+0
     cells[2] = Cell("pre.apply.fax", "传真", "数量", 2, "2", "件", 4, 5)
-    assert checker.sum_checks(table)[0].verdict == "pass"
+    assert sums.sum_checks(table)[0].verdict == "pass"
 
 
 def test_local_table_relations_not_applied(parser, checker):

@@ -6,17 +6,18 @@ import copy
 
 import pytest
 
+from nlp.config import load_schema
+from nlp.config.indicators import parse_schema
 from nlp.errors import ConfigError
 from nlp.records import Meta, Report, Source
-from nlp.tables import TableParser
-from nlp.tables.schema import load_schema, parse_schema
-from nlp.tables.streams import Constraint, solve, split_row
-from nlp.tables.view import Fold, TextView, ZoneReader
+from nlp.stages.tables import TableParser
+from nlp.stages.tables.streams import Constraint, solve, split_row
+from nlp.stages.tables.view import Fold, TextView, ZoneReader
 
 
 @pytest.fixture(scope="module")
 def parser() -> TableParser:
-    return TableParser()
+    return TableParser().initialize()
 
 
 def cells_of(
@@ -61,9 +62,9 @@ def test_schema_has_every_spec_indicator():
 def _raw_config():
     import yaml
 
-    from nlp.tables.schema import DEFAULT_PATH
+    from nlp.config import CONFIG_DIR
 
-    return yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    return yaml.safe_load((CONFIG_DIR / "indicators.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 
 from nlp.errors import NotFittedError
-from nlp.training.backends import SpacyTextClassifier, TransformersTextClassifier
+from nlp.models.neural import SpacyTextClassifier, TransformersTextClassifier
 from nlp.training.data import split_by_agency, to_dataset
 from nlp.training.metrics import classification_metrics
 
@@ -136,7 +136,7 @@ def test_transformers_backend_needs_a_local_checkpoint(tmp_path: Path):
 @pytest.mark.slow
 @pytest.mark.parametrize("task", ["sections", "weaknesses"])
 def test_train_reproduces_the_shipped_metrics(task: str, tmp_path: Path):
-    from nlp.train import train
+    from nlp.training.loop import train
 
     shipped = json.loads(
         (ROOT / "models" / task / "meta.json").read_text(encoding="utf-8")

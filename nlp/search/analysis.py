@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..config import CONFIG_DIR, load_config, load_yaml
+from ..config import CONFIG_DIR, load_config, load_yaml, resource_path
 from ..errors import Errors, SearchError
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class SearchAnalyzer:
             )
             or {}
         )
-        path = Path(user_dict or tokenize.get("user_dict", "configs/jieba_dict.txt"))
+        path = resource_path(user_dict or tokenize.get("user_dict", "jieba_dict.txt"))
         if not path.is_absolute():
             path = CONFIG_DIR.parent / path
         self.user_dict = path if path.is_file() else None

@@ -1,6 +1,6 @@
 """Search documents derived from pipeline records, and their declared schema.
 
-A record (SPEC.md §5) gives one report document (meta, counts, check verdicts) and one
+A record (docs/SPEC.md §5) gives one report document (meta, counts, check verdicts) and one
 document per section: the section's own text (its span minus its sub-sections), its
 jieba words, its title path, and the metrics, weaknesses and failed checks found inside
 it. Ids are stable (``doc_id``, ``doc_id#section_id``), so indexing a report again

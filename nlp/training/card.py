@@ -6,14 +6,14 @@ from typing import Any
 
 INTENDED = {
     "sections": (
-        "Labels the sections of 政府信息公开工作年度报告 with the taxonomy of SPEC.md §1, from a "
+        "Labels the sections of 政府信息公开工作年度报告 with the taxonomy of docs/SPEC.md §1, from a "
         "section's title and the start of its text. In the pipeline it decides where the "
         "heading rules are silent or ambiguous, and flags headings whose text reads as "
         "another topic."
     ),
     "weaknesses": (
         "Categorises the problem statements (weaknesses) admitted in the reports' "
-        "存在的主要问题 sections with the categories of SPEC.md §2. In the pipeline it "
+        "存在的主要问题 sections with the categories of docs/SPEC.md §2. In the pipeline it "
         "decides where the cue words of configs/weaknesses.yaml are absent or split."
     ),
 }

@@ -1,1 +1,0 @@
-"""Checks across documents (cross-year); in-document checks live with their stages."""

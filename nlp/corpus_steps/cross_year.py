@@ -1,0 +1,245 @@
+"""Cross-year checks: the same agency's consecutive reports compared (SPEC §4).
+
+R5: 上年结转 (t3.carried_in.c) of year t against 结转下年度继续办理 (t3.carried_out.c)
+of year t−1, column by column. R6: 现行有效件数 carried forward,
+valid(t) ≈ valid(t−1) + made(t) − repealed(t). C1 (pre-2019 tables with a 历年累计
+column): cumulative(t) = cumulative(t−1) + report year(t), row by row. Soft by nature:
+a ``fail`` asks a person to look (reorganisations and restatements break these).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ..pipeline.registry import corpus_step
+from ..records import Check, Evidence
+from ..stages.meta.agency import agency_groups
+
+T3_COLUMNS = (
+    "natural",
+    "commercial",
+    "research",
+    "nonprofit",
+    "legal_service",
+    "other_org",
+    "total",
+)
+# A cell split out of a run-together number stream by arithmetic is as good as printed.
+_READABLE = (None, "ok", "inferred")
+
+
+def compact(record: dict[str, Any]) -> dict[str, Any]:
+    """The part of a record the corpus-level checks need (keeps memory flat)."""
+    cells = {}
+    for table in record.get("tables", []):
+        table_cells = table.get("cells", [])
+        for i, cell in enumerate(table_cells):
+            ind = cell.get("indicator")
+            if ind and ind.startswith(("t3.carried", "t2.", "pre.")):
+                cells.setdefault(ind, _slim(cell))
+            # A pre-2019 row's 历年累计 cell follows its report-year cell, no id of its own.
+            nxt = table_cells[i + 1] if i + 1 < len(table_cells) else None
+            if (
+                ind
+                and ind.startswith("pre.")
+                and nxt
+                and nxt.get("indicator") is None
+                and nxt.get("row") == cell.get("row")
+                and "累计" in (nxt.get("column") or "")
+            ):
+                cells.setdefault(ind + CUMULATIVE, _slim(nxt))
+    return {
+        "doc_id": record["doc_id"],
+        "meta": record.get("meta", {}),
+        "cells": cells,
+        "weaknesses": record.get("weaknesses", []),
+    }
+
+
+CUMULATIVE = "#cumulative"
+
+
+def _slim(cell: dict[str, Any]) -> dict[str, Any]:
+    return {k: cell.get(k) for k in ("value", "start", "end", "status")}
+
+
+def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
+    """Checks for every pair of consecutive years of one agency, keyed by doc_id (t)."""
+    groups = agency_groups(
+        [c["meta"].get("agency") for c in compacts if c["meta"].get("agency")]
+    )
+    by_agency: dict[tuple[str, int], dict[str, Any]] = {}
+    for c in compacts:
+        agency, year = c["meta"].get("agency"), c["meta"].get("year")
+        if agency and year:
+            by_agency.setdefault((groups[agency], int(year)), c)
+    result: dict[str, list[Check]] = defaultdict(list)
+    for (group, year), current in sorted(by_agency.items()):
+        previous = by_agency.get((group, year - 1))
+        if previous is None:
+            continue
+        checks = result[current["doc_id"]]
+        for column in T3_COLUMNS:
+            _compare(
+                checks,
+                "R5",
+                current,
+                f"t3.carried_in.{column}",
+                previous,
+                f"t3.carried_out.{column}",
+            )
+        for row in ("rules", "normative"):
+            _carry_forward(checks, current, previous, row)
+        _cumulative(checks, current, previous)
+    return dict(result)
+
+
+def _cumulative(checks, current, previous) -> None:
+    """C1: this year's 历年累计 = last year's 历年累计 + this year's figure."""
+    for key in sorted(current["cells"]):
+        if not key.endswith(CUMULATIVE):
+            continue
+        indicator = key[: -len(CUMULATIVE)]
+        cum, prev_cum = current["cells"][key], previous["cells"].get(key)
+        year = current["cells"].get(indicator)
+        if prev_cum is None or year is None:
+            continue
+        _balance_check(
+            checks,
+            "C1",
+            (current, key, cum),
+            [(previous, key, prev_cum, 1), (current, indicator, year, 1)],
+            indicator,
+            f"历年累计 of {indicator} ({current['meta'].get('year')}) vs last "
+            f"year's 历年累计 + this year's figure ({previous['doc_id']})",
+        )
+
+
+def _compare(checks, rule, current, this_id, previous, prev_id) -> None:
+    a = current["cells"].get(this_id)
+    b = previous["cells"].get(prev_id)
+    if a is None and b is None:
+        return
+    verdict, left, right = _verdict(a, b)
+    checks.append(
+        Check(
+            id=f"xy{len(checks)}",
+            kind="cross_year",
+            rule=rule,
+            verdict=verdict,
+            left=left,
+            right=right,
+            expected=right,
+            indicator=this_id,
+            evidence=_evidence(current, this_id, a) + _evidence(previous, prev_id, b),
+            message=(
+                f"{this_id} ({current['meta'].get('year')}) vs {prev_id} "
+                f"({previous['meta'].get('year')}, {previous['doc_id']})"
+            ),
+        )
+    )
+
+
+def _carry_forward(checks, current, previous, row) -> None:
+    valid = current["cells"].get(f"t2.{row}.valid")
+    prev_valid = previous["cells"].get(f"t2.{row}.valid")
+    made = current["cells"].get(f"t2.{row}.made")
+    repealed = current["cells"].get(f"t2.{row}.repealed")
+    if valid is None or prev_valid is None:
+        return
+    _balance_check(
+        checks,
+        "R6",
+        (current, f"t2.{row}.valid", valid),
+        [
+            (previous, f"t2.{row}.valid", prev_valid, 1),
+            (current, f"t2.{row}.made", made, 1),
+            (current, f"t2.{row}.repealed", repealed, -1),
+        ],
+        f"t2.{row}.valid",
+        "现行有效件数(t) vs 现行有效件数(t-1) + 本年制发(t) - 本年废止(t); "
+        "amendments and clean-ups also change it, so a fail asks a person to look",
+    )
+
+
+def _balance_check(checks, rule, target, terms, indicator, message) -> None:
+    """Append the check ``target == Σ sign × term``; ``target`` is (record, ref, cell),
+    each term (record, ref, cell, sign). Evidence lists the target, then the terms."""
+    record, ref, cell = target
+    verdict, expected = _balance(cell, [(c, sign) for _, _, c, sign in terms])
+    evidence = _evidence(record, ref, cell)
+    for term_record, term_ref, term_cell, _ in terms:
+        evidence += _evidence(term_record, term_ref, term_cell)
+    checks.append(
+        Check(
+            id=f"xy{len(checks)}",
+            kind="cross_year",
+            rule=rule,
+            verdict=verdict,
+            left=cell.get("value"),
+            right=expected,
+            expected=expected,
+            indicator=indicator,
+            evidence=evidence,
+            message=message,
+        )
+    )
+
+
+def _balance(target, terms) -> tuple[str, float | int | None]:
+    """Verdict of ``target == Σ sign × term`` and the expected value: a missing
+    operand gives not_assessable, an unreadable one uncertain, never fail."""
+    operands = [target] + [cell for cell, _ in terms]
+    if any(o is None or o.get("value") is None for o in operands):
+        return "not_assessable", None
+    expected = sum(sign * cell["value"] for cell, sign in terms)
+    if any(o.get("status") not in _READABLE for o in operands):
+        return "uncertain", expected
+    return ("pass" if abs(target["value"] - expected) < 1e-6 else "fail"), expected
+
+
+def _verdict(a, b):
+    left = a.get("value") if a else None
+    right = b.get("value") if b else None
+    if left is None or right is None:
+        return "not_assessable", left, right
+    if a.get("status") not in _READABLE or b.get("status") not in _READABLE:
+        return "uncertain", left, right
+    return ("pass" if left == right else "fail"), left, right
+
+
+def _evidence(record, ref, cell) -> list[Evidence]:
+    if not cell:
+        return []
+    return [
+        Evidence(
+            ref=ref,
+            start=cell.get("start") or 0,
+            end=cell.get("end") or 0,
+            value=cell.get("value"),
+            doc_id=record["doc_id"],
+        )
+    ]
+
+
+@corpus_step(
+    "cross_year.v1",
+    requires=("meta.agency", "meta.year", "tables"),
+    assigns=("checks",),
+)
+class CrossYearChecks:
+    """Corpus step: the cross-year checks of every agency's consecutive reports.
+
+    Needs compact records (``compact``). Returns the new checks keyed by the doc_id of
+    the later report; the writer appends them to that record's ``checks``.
+    """
+
+    def __init__(self, config: Any = None):
+        self.config = config
+
+    def initialize(self) -> CrossYearChecks:
+        return self
+
+    def __call__(self, compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
+        return cross_year_checks(compacts)

@@ -1,0 +1,1 @@
+"""Trainable text classifiers and how shipped models are saved and loaded."""

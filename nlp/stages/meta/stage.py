@@ -1,0 +1,136 @@
+"""Stage ``meta.v1``: agency, report year, template era, publication date.
+
+The report year is the year the statistics cover (统计期限 or the title), not the year
+of publication. The template is the format the report follows: its table layout where
+it has tables, otherwise its era by year.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from ...pipeline.registry import Stage, stage
+from ...records import Report
+from .agency import AgencyFinder
+from .era import EraRules
+
+_YEAR = r"((?:19|20)\d{2})"
+_TITLE = re.compile(
+    r"(?P<pre>[^\s,。:;、()《》“”|]{0,40}?)[ \t]*" + _YEAR + r"\s*年(?:度)?\s*"
+    r"(?P<post>[^\s,。:;()《》“”|]{0,24}?)\s*(?:政府)?(?:信息公开|政务公开)[^\n。,]{0,14}?"
+    r"(?:年度)?\s*(?:工作)?\s*(?:报告|年报)"
+)
+_PERIOD = re.compile(
+    r"(?:统计期限|统计时限|统计期|统计限|统计时间|数据均为|数据统计)[^。]{0,12}?"
+    + _YEAR
+    + r"\s*年\s*1\s*月\s*1\s*日"
+)
+_PERIOD_LOOSE = re.compile(
+    _YEAR
+    + r"\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*"
+    + _YEAR
+    + r"\s*年\s*12\s*月\s*31\s*日"
+)
+_DATE_LABELLED = re.compile(
+    r"(?:发布时间|发布日期|公开日期|成文日期|时间)\s*[:：|\s]*\s*"
+    r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})"
+)
+_DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+@stage("meta.v1", requires=("text", "removals"), assigns=("meta",), config="meta")
+class MetaExtractor(Stage):
+    """Fill ``meta``: agency, year, template, published, with evidence offsets.
+
+    Needs: ``text`` (and the header ``removals`` of crawled pages).
+    Fills: ``meta``. The template is decided here and nowhere else (``era.py``).
+    """
+
+    def setup(self, cfg: dict[str, Any]) -> None:
+        self.agencies = AgencyFinder(cfg)
+        self.era = EraRules.from_config(cfg.get("era"))
+        self.template_markers = {
+            era: [re.escape(m) for m in markers]
+            for era, markers in cfg["template_markers"].items()
+        }
+        self.marker_patterns = {
+            era: re.compile("|".join(m)) for era, m in self.template_markers.items()
+        }
+        self.version = cfg["version"]
+
+    def __call__(self, report: Report) -> Report:
+        self._require_initialized()
+        text = report.text
+        header = "\n".join(r.text for r in report.removals if r.kind == "header")
+        meta = report.meta
+        head = text[:1500]
+        title = _TITLE.search(header) or _TITLE.search(head)
+        title_in_text = (
+            title is not None and title.re is _TITLE and _TITLE.search(head) is title
+        )
+        year = None
+        if title:
+            year = int(title.group(2))
+            meta.evidence["year"] = _span(title, text if title_in_text else None)
+        period = _PERIOD.search(text[:4000]) or _PERIOD_LOOSE.search(text[:4000])
+        if period:
+            year = int(period.group(1))
+            meta.evidence["year"] = [period.start(), period.end()]
+        meta.published = self._published(header, text)
+        if year is None:
+            year = _most_mentioned_year(text[:3000], meta.published)
+        if year is None and meta.published:
+            year = int(meta.published[:4]) - 1
+        meta.year = year
+        meta.agency = self.agencies.find(title, header, text)
+        meta.template = self._template(text, year)
+        return report
+
+    def _template(self, text: str, year: int | None) -> str:
+        hits = {
+            era: len(pattern.findall(text))
+            for era, pattern in self.marker_patterns.items()
+        }
+        return self.era.template(hits, year)
+
+    def _published(self, header: str, text: str) -> str | None:
+        for source in (header, text[:800]):
+            m = _DATE_LABELLED.search(source)
+            if m:
+                return _iso(*m.groups())
+        head = text[:300]
+        m = _DATE_CN.search(head)
+        if m and re.search(r"\(\s*" + re.escape(m.group()) + r"\s*\)", head):
+            return _iso(*m.groups())
+        tail = text[-200:]
+        dates = list(_DATE_CN.finditer(tail))
+        if dates:
+            last = dates[-1]
+            if not tail[last.end() :].strip(" \n)。|"):
+                return _iso(*last.groups())
+        return None
+
+
+def _most_mentioned_year(text: str, published: str | None) -> int | None:
+    """The year the text speaks of most (a report without title or period)."""
+    limit = int(published[:4]) if published else 9999
+    counts = Counter(
+        int(y) for y in re.findall(_YEAR + r"\s*年", text) if int(y) <= limit
+    )
+    if not counts:
+        return None
+    top = max(counts.values())
+    return max(y for y, c in counts.items() if c == top)
+
+
+def _iso(year: str, month: str, day: str) -> str | None:
+    y, m, d = int(year), int(month), int(day)
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def _span(match: re.Match, text: str | None) -> list[int]:
+    return [match.start(), match.end()] if text is not None else []

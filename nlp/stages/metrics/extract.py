@@ -1,0 +1,403 @@
+"""Figures stated in prose: find them, read them, say what they count.
+
+``MetricExtractor`` scans the report text outside table regions for a numeral with its
+unit (1628条, 十余次, 约260万余条), reads it with ``numbers``, finds the phrase it
+belongs to (the subject before it, or after it as in 配备1名专职工作人员) and maps
+it to the indicator id of the table cell it reports with ``mapping``. Every pattern is
+in ``configs/metrics.yaml``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import ConfigError, Errors
+from ...pipeline.registry import Stage, stage
+from ...records import Metric, Report, Section
+from ...text.numerals import NUMERAL
+from ..meta.era import era_rules
+from .mapping import IndicatorMapper, MappingInput
+from .numbers import Quantity, quantity_from_parts
+
+_ASCII_DIGIT = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"[。;!?\n]")
+_PART_MARK = "其中"
+# What may open the noun phrase after a figure (not the 、 of a list): 8大类348项….
+_OBJECT_START = re.compile(r"[\u3400-\u9fff“《‘(\d]")
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _words(cfg: dict[str, Any], key: str) -> list[str]:
+    value = cfg.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(
+            Errors.E500.format(detail=f"{key!r} must be a list of strings")
+        )
+    return value
+
+
+def _regex(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise ConfigError(Errors.E501.format(where=where, detail=e)) from e
+
+
+@dataclass
+class _Found:
+    """A figure before its id and indicator are known."""
+
+    start: int
+    end: int
+    number_start: int
+    unit_end: int
+    quantity: Quantity
+    subject: str | None
+    sentence: str
+
+
+@stage(
+    "metrics.v1",
+    requires=(
+        "text",
+        "meta.template",
+        "meta.year",
+        "sections",
+        "sections.label",
+        "tables",
+    ),
+    assigns=("metrics",),
+    config="metrics",
+    scorer="metrics",
+)
+class MetricExtractor(Stage):
+    """Extract every figure stated in prose as a ``Metric`` with its indicator id.
+
+    Needs: ``text``; ``tables`` and the ``stat_table`` ``sections`` (regions skipped);
+    ``sections`` (the id and labels of where a figure sits); ``meta`` (template era).
+    Fills: ``metrics`` (ids m0, m1, ... in text order).
+    """
+
+    def setup(self, cfg: dict[str, Any]) -> None:
+        self.era = era_rules()
+        self.version = cfg["version"]
+        units = _words(cfg, "units")
+        self.tolerance = float(cfg.get("approximate_tolerance", 0.1))
+        prose = cfg.get("prose") or {}
+        self.skip_labels = frozenset(
+            prose.get("skip_section_labels") or ("stat_table",)
+        )
+        self.table_line = _regex(
+            prose.get("table_line", r"(?m)^.*\|.*\|.*$"), "table_line"
+        )
+        self.max_before = int(prose.get("max_before", 60))
+        self.max_after = int(prose.get("max_after", 40))
+        self.boundary = _regex(
+            "[" + re.escape(prose.get("clause_boundaries", ",;。:!?\n()|")) + "]",
+            "clause_boundaries",
+        )
+        self.leading_trim = _regex(prose.get("leading_trim", r"^\W+"), "leading_trim")
+        suffix = "以上|左右|上下|以下|以内|有余"
+        bare_end = self.boundary.pattern
+        self.candidate = re.compile(
+            rf"(?<!\d)(?<!\d[.,])(?P<num>{NUMERAL})(?P<q1>余|多)?(?P<scale>[万亿])?(?P<q2>余|多)?"
+            rf"(?P<gap>[ \t]?\n?)"
+            # A figure without a unit may only close a clause (536万, 事项为零).
+            rf"(?:(?P<unit>{_alternation(units)})(?P<post>{suffix})?|(?={bare_end}|$))"
+        )
+        self.prefix_qualifier = _regex(
+            "(?:" + _alternation(_words(cfg, "prefix_qualifiers")) + ")$",
+            "prefix_qualifiers",
+        )
+        self.kept_qualifiers = _words(cfg, "kept_qualifiers")
+        non_metric = cfg.get("non_metric") or {}
+        self.unit_blocker = _regex(
+            "(?:" + _alternation(_words(non_metric, "unit_words")) + ")", "unit_words"
+        )
+        self.not_after = _regex(
+            "(?:" + "|".join(_words(non_metric, "before_number")) + ")$",
+            "before_number",
+        )
+        self.zero_before = _regex(
+            "(?:" + "|".join(_words(non_metric, "zero_after")) + ")$", "zero_after"
+        )
+        chinese = cfg.get("chinese_numerals") or {}
+        self.negation = _regex("|".join(_words(chinese, "negation")), "negation")
+        self.distributive = _regex(chinese.get("distributive", "(?!)"), "distributive")
+        verbs = _words(cfg, "object_verbs")
+        self.object_verb = _regex("(?:" + _alternation(verbs) + ")了?$", "object_verbs")
+        self.modifier = _regex(
+            "(?:" + _alternation(_words(cfg, "modifier_markers")) + ")$",
+            "modifier_markers",
+        )
+        self.connectors = _regex(
+            "^(?:" + _alternation(_words(cfg, "connectors")) + ")+", "connectors"
+        )
+        self.trailing_connectors = _regex(
+            "(?:" + _alternation(_words(cfg, "connectors")) + ")+$", "connectors"
+        )
+        self.scope_cue = _regex("|".join(_words(cfg, "scope_cues")), "scope_cues")
+        self.mapper = IndicatorMapper(cfg)
+
+    # -- the stage ----------------------------------------------------------------
+
+    def __call__(self, report: Report) -> Report:
+        self._require_initialized()
+        text = report.text
+        skipped = self._skipped_regions(report)
+        boundaries = [m.start() for m in self.boundary.finditer(text)]
+        found: list[_Found] = []
+        previous_end = 0
+        for match in self.candidate.finditer(text):
+            if _inside(skipped, match.start()):
+                continue
+            item = self._read(text, match, boundaries, previous_end)
+            if item is not None:
+                found.append(item)
+                previous_end = item.unit_end
+        report.metrics = self._metrics(report, found)
+        return report
+
+    # -- finding figures ----------------------------------------------------------
+
+    def _skipped_regions(self, report: Report) -> list[tuple[int, int]]:
+        regions = [(t.start, t.end) for t in report.tables]
+        regions += [
+            (s.start, s.end) for s in report.sections if s.label in self.skip_labels
+        ]
+        regions += [(m.start(), m.end()) for m in self.table_line.finditer(report.text)]
+        regions.sort()
+        merged: list[tuple[int, int]] = []
+        for start, end in regions:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def _read(
+        self, text: str, match: re.Match[str], boundaries: list[int], previous_end: int
+    ) -> _Found | None:
+        number_start = match.start()
+        unit = match["unit"]
+        unit_end = match.end()
+        numeral = match["num"]
+        chinese = not _ASCII_DIGIT.search(numeral)
+        before = text[max(0, number_start - 6) : number_start]
+        if self.not_after.search(before):
+            return None
+        if unit is None:
+            unit_end = match.start("gap")
+            if not self._bare_figure_ok(text, match, before, unit_end):
+                return None
+        elif self.unit_blocker.match(text, match.start("unit")):
+            return None
+        # The clause: from the last boundary (or the previous figure) to the next one.
+        i = bisect.bisect_left(boundaries, number_start)
+        clause_start = max(boundaries[i - 1] + 1 if i else 0, previous_end)
+        j = bisect.bisect_left(boundaries, unit_end)
+        clause_end = boundaries[j] if j < len(boundaries) else len(text)
+        pre = text[clause_start:number_start]
+        trimmed = self.leading_trim.match(pre)
+        if trimmed:
+            clause_start += trimmed.end()
+            pre = pre[trimmed.end() :]
+        if len(pre) > self.max_before:
+            clause_start = number_start - self.max_before
+            pre = pre[-self.max_before :]
+        post = text[unit_end:clause_end][: self.max_after]
+        qualifier_word = None
+        prefix = self.prefix_qualifier.search(pre)
+        if prefix:
+            qualifier_word = prefix.group()
+        core = pre[: prefix.start()] if prefix else pre
+        core = self.trailing_connectors.sub("", core)
+        bare_core = self.connectors.sub("", core)
+        object_follows = bool(_OBJECT_START.match(post)) and (
+            not bare_core
+            or core.endswith("了")
+            or bool(self.object_verb.search(core) or self.modifier.search(core))
+        )
+        if chinese and not self._chinese_ok(pre, post, prefix, object_follows):
+            return None
+        quantity = quantity_from_parts(
+            numeral_text=numeral,
+            scale=match["scale"],
+            unit=unit,
+            qualifier_words=[qualifier_word, match["q1"], match["q2"], match["post"]],
+            raw=text[number_start:unit_end],
+            tolerance=self.tolerance,
+        )
+        if quantity is None:
+            return None
+        if quantity.qualifier is None:
+            for word in self.kept_qualifiers:
+                if word in pre:
+                    quantity = Quantity(
+                        quantity.value, None, None, word, quantity.unit, quantity.raw
+                    )
+                    break
+        start = clause_start
+        if object_follows:
+            start += self._object_phrase_start(core) if bare_core else 0
+            end = unit_end + len(post.rstrip())
+            subject = post.strip() or None
+        else:
+            end = unit_end
+            subject = bare_core.strip() or None
+        sentence_start = _last_sentence_start(text, start)
+        return _Found(
+            start=start,
+            end=end,
+            number_start=number_start,
+            unit_end=unit_end,
+            quantity=quantity,
+            subject=subject,
+            sentence=text[sentence_start:start],
+        )
+
+    def _object_phrase_start(self, core: str) -> int:
+        """Where the phrase of a figure whose subject follows it starts in its clause:
+        at the verb and the connectors before it (全年共发布77条信息), at the figure
+        after 的/等 (…等7项新举措), else at the clause start."""
+        verb = self.object_verb.search(core)
+        if verb:
+            connectors = self.trailing_connectors.search(core[: verb.start()])
+            return connectors.start() if connectors else verb.start()
+        if self.modifier.search(core):
+            return len(core)
+        return 0
+
+    def _bare_figure_ok(
+        self, text: str, match: re.Match[str], before: str, end: int
+    ) -> bool:
+        """A figure with no unit: 536万 at a clause end, or 为零 (事项为零)."""
+        after = text[end : end + 1]
+        at_clause_end = not after or bool(self.boundary.match(after))
+        if not at_clause_end:
+            return False
+        if match["scale"] or match["num"][-1:] in ("万", "亿"):
+            return bool(_ASCII_DIGIT.search(match["num"]))
+        return match["num"] in ("零", "0") and bool(self.zero_before.search(before))
+
+    def _chinese_ok(
+        self, pre: str, post: str, prefix: re.Match[str] | None, object_follows: bool
+    ) -> bool:
+        """一期 counts when an action comes right before it (开展了一期培训) or it
+        closes a noun phrase (评估报告一份); 一项重要工作, 三个方面, 未发生一起,
+        各单位均明确一名, 完成现有三套网络的整合 are not figures."""
+        head = pre[: prefix.start()] if prefix else pre
+        if self.negation.search(pre) or self.distributive.search(head):
+            return False
+        if object_follows:
+            return bool(self.object_verb.search(head)) or head.endswith("了")
+        return bool(head.strip()) and not post.strip()
+
+    # -- from figures to metrics --------------------------------------------------
+
+    def _metrics(self, report: Report, found: list[_Found]) -> list[Metric]:
+        text = report.text
+        era = self.era.of_report(
+            report.meta.template,
+            report.meta.year,
+            {table.kind for table in report.tables},
+            [c.indicator or "" for t in report.tables for c in t.cells],
+        )
+        by_id = {s.id: s for s in report.sections}
+        metrics: list[Metric] = []
+        for n, item in enumerate(found):
+            section = report.section_at(item.number_start)
+            labels = _labels(section, by_id)
+            phrase = text[item.start : item.end]
+            indicator = None
+            if era is not None and not self.scope_cue.search(phrase):
+                indicator = self.mapper.map(
+                    era,
+                    MappingInput(
+                        phrase=phrase,
+                        sentence=item.sentence + phrase,
+                        context=_context(text, section, item.start) + phrase,
+                        labels=labels,
+                        unit=item.quantity.unit,
+                    ),
+                )
+            q = item.quantity
+            metrics.append(
+                Metric(
+                    id=f"m{n}",
+                    start=item.start,
+                    end=item.end,
+                    text=phrase,
+                    value=q.value,
+                    low=q.low,
+                    high=q.high,
+                    qualifier=q.qualifier,
+                    unit=q.unit,
+                    subject=item.subject,
+                    indicator=indicator,
+                    section=section.id if section else None,
+                )
+            )
+        _drop_part_indicators(text, metrics)
+        return metrics
+
+
+def _inside(regions: list[tuple[int, int]], offset: int) -> bool:
+    i = bisect.bisect_right(regions, (offset, float("inf"))) - 1
+    return i >= 0 and regions[i][0] <= offset < regions[i][1]
+
+
+def _last_sentence_start(text: str, offset: int, limit: int = 200) -> int:
+    window_start = max(0, offset - limit)
+    last = None
+    for last in _SENTENCE_END.finditer(text, window_start, offset):
+        pass
+    return last.end() if last else window_start
+
+
+def _labels(section: Section | None, by_id: dict[str, Section]) -> frozenset[str]:
+    labels = set()
+    while section is not None:
+        labels.add(section.label)
+        section = by_id.get(section.parent) if section.parent else None
+    return frozenset(labels)
+
+
+def _context(text: str, section: Section | None, offset: int, limit: int = 400) -> str:
+    if section is None:
+        return text[max(0, offset - 300) : offset]
+    body_start = max(section.start, offset - limit)
+    return section.title + "\n" + text[body_start:offset]
+
+
+def _drop_part_indicators(text: str, metrics: list[Metric], window: int = 300) -> None:
+    """Parts of a cell's figure are not the cell: 其中…1592条, 各乡镇…477条 after
+    全区…2069条, or two sibling figures of one sentence (市网站60条, 镇网站5条) that
+    only add up to it."""
+    last_seen: dict[str, Metric] = {}
+    in_parts: set[str] = set()  # indicators whose figures are now listing parts
+    to_clear: set[str] = set()
+    for metric in metrics:
+        indicator = metric.indicator
+        if indicator is None:
+            continue
+        previous = last_seen.get(indicator)
+        last_seen[indicator] = metric
+        if previous is None or metric.start - previous.end > window:
+            in_parts.discard(indicator)
+            continue
+        between = text[previous.end : metric.start]
+        if indicator in in_parts or _PART_MARK in between or _PART_MARK in metric.text:
+            to_clear.add(metric.id)
+            in_parts.add(indicator)
+        elif not _SENTENCE_END.search(between):
+            to_clear.update((metric.id, previous.id))
+    for metric in metrics:
+        if metric.id in to_clear:
+            metric.indicator = None

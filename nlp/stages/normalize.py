@@ -1,0 +1,288 @@
+"""Stage ``normalize.v1``: raw extracted text to the text every offset points into.
+
+Removes web furniture, injected spam, crawler headers and PDF page numbers (each
+removal recorded with its raw offsets), normalises characters (NFKC; traditional to
+simplified where the report is written in traditional characters), removes the spaces
+PDF justification puts between Chinese characters, and joins PDF lines back into
+paragraphs. The offset map (``Report.offset_map``) leads every character back to the raw
+text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Any
+
+from ..errors import Errors, NlpError
+from ..pipeline.registry import Stage, stage
+from ..records import OffsetSpan, Page, Removal, Report
+from ..text.markers import numbering
+from ..text.textmap import MappedText
+
+# Characters whose NFKC form differs (full-width forms, ideographic space, circled
+# numbers, ...). Basic CJK ideographs and ASCII never change, so they are skipped.
+_NFKC_CANDIDATES = re.compile(r"[^\x00-\x7f\u4e00-\u9fff、。“”‘’《》〔〕【】…—·]+")
+_CJK = r"\u4e00-\u9fff"
+_CJK_PUNCT = "、。“”‘’《》〔〕【】…,:;()!?"
+# Spaces between two Chinese characters/punctuation, or between Chinese and a digit.
+_INNER_SPACE = re.compile(
+    rf"(?<=[{_CJK}{re.escape(_CJK_PUNCT)}])[ \t\u00a0]+(?=[{_CJK}{re.escape(_CJK_PUNCT)}0-9])"
+    rf"|(?<=[0-9%])[ \t\u00a0]+(?=[{_CJK}{re.escape('、。“”《》,:;)')}])"
+)
+_MULTI_SPACE = re.compile(r"(?<=[^\s])[ \t\u00a0]{2,}(?=[^\s])")
+_LINE_EDGE_SPACE = re.compile(r"^[ \t\u00a0]+|[ \t\u00a0]+$", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
+_EDGE_NEWLINES = re.compile(r"\A\s+|\s+\Z")
+# Frequent characters that exist only in traditional script.
+_TRADITIONAL = frozenset(
+    "們於與會這個資訊開請條報務縣區機關為發對時說國際經濟體訂點號屬錄處歲"
+)
+_SENTENCE_END = "。:;!?；：！？…"
+_TABLE_ROW_END = re.compile(r"\d[\d.,]*[ \t]+[-+]?\d[\d.,]*[ \t]*$")
+_NUMERIC_LINE = re.compile(r"(?:^|\s)[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)*\s*$")
+
+
+@functools.lru_cache(maxsize=1)
+def _opencc():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+class EmptyAfterCleaning(NlpError):
+    reason = "empty_after_cleaning"
+
+
+@stage(
+    "normalize.v1",
+    requires=("text", "source"),
+    assigns=("text", "removals", "offset_map", "source.pages"),
+    config="cleaning",
+)
+class Cleaner(Stage):
+    """Clean and normalise raw text.
+
+    Needs: ``text`` holding the raw extracted text (and ``source.pages`` for PDFs, in
+    raw offsets). Fills: ``text`` (normalised), ``removals``, ``offset_map``; remaps
+    ``source.pages`` into the normalised text. Raises E108 when no text is left.
+    """
+
+    def setup(self, cfg: dict[str, Any]) -> None:
+        flags = re.MULTILINE
+        self.header_rules = [
+            (
+                r["name"],
+                re.compile(
+                    r["pattern"], flags | re.DOTALL if "\\A" in r["pattern"] else flags
+                ),
+                r.get("within_first"),
+            )
+            for r in cfg.get("header", [])
+        ]
+        self.furniture_rules = [
+            (r["name"], re.compile(r["pattern"], flags), tuple(r.get("anchors") or ()))
+            for r in cfg.get("furniture", [])
+        ]
+        self.spam = SpamMatcher(cfg.get("spam", {}))
+        self.page_number = re.compile(
+            cfg.get("pdf", {}).get("page_number", r"(?!)"), flags
+        )
+        self.line_start_heading = numbering().line_start_heading
+        self.version = cfg["version"]
+
+    def __call__(self, report: Report) -> Report:
+        self._require_initialized()
+        raw = report.text
+        pages = [(p.number, p.start, p.end) for p in report.source.pages]
+        fmt = report.source.format
+        mapped = MappedText(raw)
+        removals = self._removals(raw, fmt, pages)
+        mapped.delete((r.raw_start, r.raw_end) for r in removals)
+        self._normalise(mapped, fmt)
+        report.text = mapped.text
+        report.removals = removals
+        report.offset_map = [
+            OffsetSpan(start=s, raw_start=r, length=n) for s, r, n in mapped.runs
+        ]
+        report.source.pages = _remap_pages(pages, mapped)
+        if not report.text.strip():
+            raise EmptyAfterCleaning(Errors.E108.format(path=report.source.path))
+        return report
+
+    def _removals(
+        self, raw: str, fmt: str, pages: list[tuple[int, int, int]]
+    ) -> list[Removal]:
+        found: list[Removal] = []
+
+        def add(kind: str, rule: str, s: int, e: int) -> None:
+            if e > s:
+                found.append(
+                    Removal(kind=kind, rule=rule, raw_start=s, raw_end=e, text=raw[s:e])
+                )
+
+        for name, pattern, within in self.header_rules:
+            for m in pattern.finditer(raw if within is None else raw[:within]):
+                add("header", name, *m.span())
+        for name, pattern, anchors in self.furniture_rules:
+            # A cheap substring test skips rules that cannot match this document.
+            if anchors and not any(a in raw for a in anchors):
+                continue
+            for m in pattern.finditer(raw):
+                add("furniture", name, *m.span())
+        for s, e in self.spam.spans(raw):
+            add("spam", "spam", s, e)
+        if fmt == "pdf":
+            for number, start, end in pages:
+                for m in self.page_number.finditer(raw, start, end):
+                    # Only the first or last non-empty line of a page is a running number.
+                    before = raw[start : m.start()].strip()
+                    after = raw[m.end() : end].strip()
+                    if not before or not after:
+                        add("page_number", f"page {number}", *m.span())
+        found.sort(key=lambda r: (r.raw_start, -r.raw_end))
+        # Drop removals nested inside earlier ones so the list reads cleanly.
+        result: list[Removal] = []
+        for r in found:
+            if result and r.raw_end <= result[-1].raw_end:
+                continue
+            result.append(r)
+        return result
+
+    def _normalise(self, mapped: MappedText, fmt: str) -> None:
+        mapped.replace_chars(_NFKC_CANDIDATES, _nfkc)
+        mapped.delete(m.span() for m in re.finditer(r"\r", mapped.text))
+        if sum(1 for ch in set(mapped.text) if ch in _TRADITIONAL) >= 3:
+            _to_simplified(mapped)
+        mapped.delete(m.span() for m in _LINE_EDGE_SPACE.finditer(mapped.text))
+        if fmt in ("pdf",):
+            mapped.delete(_pdf_line_joins(mapped.text, self.line_start_heading))
+        mapped.delete(m.span() for m in _INNER_SPACE.finditer(mapped.text))
+        mapped.delete(
+            (m.start() + 1, m.end()) for m in _MULTI_SPACE.finditer(mapped.text)
+        )
+        mapped.delete(
+            (m.start() + 2, m.end()) for m in _BLANK_LINES.finditer(mapped.text)
+        )
+        mapped.delete(m.span() for m in _EDGE_NEWLINES.finditer(mapped.text))
+
+
+class SpamMatcher:
+    """Injected spam: known terms found with Aho-Corasick, plus tail patterns.
+
+    Consecutive hits joined by separators become one removal, and a separator glued
+    before the first hit goes with it.
+    """
+
+    def __init__(self, cfg: dict[str, Any]):
+        import ahocorasick
+
+        self.automaton = ahocorasick.Automaton()
+        for term in cfg.get("terms", []):
+            self.automaton.add_word(term.lower(), len(term))
+        self.has_terms = len(self.automaton) > 0
+        if self.has_terms:
+            self.automaton.make_automaton()
+        patterns = cfg.get("patterns", [])
+        self.tail = re.compile("|".join(patterns)) if patterns else None
+        brand_chars = int(cfg.get("brand_chars", 4))
+        self.brand = re.compile(rf"[A-Za-z0-9\u4e00-\u9fff]{{1,{brand_chars}}}$")
+        self.separator = re.compile(cfg.get("separators", r"\s*") + "$")
+        self.leading = re.compile("(?:" + cfg.get("leading", "(?!)") + ")$")
+
+    def spans(self, raw: str) -> list[tuple[int, int]]:
+        hits: list[tuple[int, int]] = []
+        if self.has_terms:
+            for end, length in self.automaton.iter(raw.lower()):
+                hits.append((end + 1 - length, end + 1))
+        if self.tail is not None:
+            for m in self.tail.finditer(raw):
+                brand = self.brand.search(raw, max(0, m.start() - 8), m.start())
+                hits.append((brand.start() if brand else m.start(), m.end()))
+        if not hits:
+            return []
+        hits.sort()
+        merged: list[list[int]] = []
+        for s, e in hits:
+            if merged and (
+                s <= merged[-1][1] or self.separator.match(raw[merged[-1][1] : s])
+            ):
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        result = []
+        for s, e in merged:
+            lead = self.leading.search(raw, max(0, s - 3), s)
+            result.append((lead.start() if lead else s, e))
+        return result
+
+
+def _nfkc(chunk: str) -> str:
+    out = unicodedata.normalize("NFKC", chunk)
+    if len(out) == len(chunk):
+        return out
+    # Keep a one-to-one map wherever a character's form keeps its length.
+    return "".join(unicodedata.normalize("NFKC", ch) for ch in chunk)
+
+
+def _to_simplified(mapped: MappedText) -> None:
+    converter = _opencc()
+    lines = mapped.text.split("\n")
+    converted = []
+    for line in lines:
+        new = converter.convert(line)
+        if len(new) != len(line):
+            # Phrase conversion changed the length: fall back to character by character.
+            new = "".join(
+                c if len(c := converter.convert(ch)) == 1 else ch for ch in line
+            )
+        converted.append(new)
+    mapped.replace_same_length("\n".join(converted))
+
+
+def _pdf_line_joins(text: str, heading: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Newlines inside a paragraph of PDF text: a full line that ends mid-sentence."""
+    lines = text.split("\n")
+    lengths = sorted(len(line) for line in lines if len(line) >= 8)
+    if not lengths:
+        return []
+    full = lengths[int(len(lengths) * 0.9)]
+    joins = []
+    offset = 0
+    for i, line in enumerate(lines[:-1]):
+        end = offset + len(line)
+        nxt = lines[i + 1]
+        if (
+            len(line) >= full - 4
+            and line[-1:] not in _SENTENCE_END
+            and not _TABLE_ROW_END.search(line)
+            and nxt
+            and not heading.match(nxt)
+            and not _NUMERIC_LINE.match(nxt)
+        ):
+            joins.append((end, end + 1))
+        offset = end + 1
+    return joins
+
+
+def _remap_pages(pages: list[tuple[int, int, int]], mapped: MappedText) -> list[Page]:
+    """Page spans in the normalised text, from the raw page spans."""
+    if not pages:
+        return []
+    result = []
+    runs = mapped.runs
+    for number, raw_start, raw_end in pages:
+        starts = [
+            run[0] + max(0, raw_start - run[1])
+            for run in runs
+            if run[1] + run[2] > raw_start and run[1] < raw_end
+        ]
+        ends = [
+            run[0] + min(run[2], raw_end - run[1])
+            for run in runs
+            if run[1] + run[2] > raw_start and run[1] < raw_end
+        ]
+        if starts:
+            result.append(Page(number=number, start=min(starts), end=max(ends)))
+    return result

@@ -1,0 +1,166 @@
+"""Heading keyword rules: which section label a heading title names (docs/SPEC.md §1).
+
+Segmentation asks them whether a candidate heading names a report section (a numbered
+line that skips numbers is a heading only then); ``label_sections`` takes its rule
+labels from them.
+
+The patterns live in ``configs/sections.yaml``. A title is cleaned (number,
+parentheticals and adverbials removed), cut into coordinated parts; the first part that
+names a topic decides. Inside a part, topics written next to each other are coordinated
+(the first wins) and the topic that ends the part is its head noun (the last wins).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from ...config import load_config
+from ...errors import ConfigError, Errors
+from ...text.markers import numbering
+
+_SPACE = re.compile(r"\s+")
+_TRAILING = re.compile(r"[。;:!?,、\s]+$")
+_CACHE_SIZE = 20000
+
+
+@dataclass(frozen=True)
+class Match:
+    label: str
+    start: int
+    end: int
+    weak: bool
+    strong: bool
+    head: bool
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """What the rules say about one title."""
+
+    label: str | None
+    # Labels named by the deciding part of the title, in order (more than one: a head
+    # noun was chosen over other topics, which the model may revisit).
+    candidates: tuple[str, ...] = ()
+    weak: bool = False  # only a `weak` pattern (概述, 基本情况, …) matched
+
+    @property
+    def conflict(self) -> bool:
+        return len(set(self.candidates)) > 1
+
+
+class HeadingRules:
+    """Compiled keyword rules of ``configs/sections.yaml``."""
+
+    def __init__(self, config: dict[str, Any] | None = None):
+        config = config if config is not None else load_config("sections")
+        path = "configs/sections.yaml"
+        labels = config.get("labels")
+        rules = config.get("rules")
+        if not isinstance(labels, list) or not isinstance(rules, dict):
+            raise ConfigError(
+                Errors.E600.format(path=path, detail="no labels or rules")
+            )
+        self.labels: tuple[str, ...] = tuple(labels)
+        try:
+            self._strip = [re.compile(p) for p in rules.get("strip", [])]
+            self._coordinator = re.compile(rules["coordinators"])
+            compiled = []
+            for label, patterns in rules["patterns"].items():
+                if label not in self.labels:
+                    raise ConfigError(Errors.E601.format(label=label, path=path))
+                for spec in patterns:
+                    compiled.append(
+                        (
+                            label,
+                            re.compile(spec["pattern"]),
+                            bool(spec.get("weak")),
+                            bool(spec.get("strong")),
+                            bool(spec.get("head")),
+                        )
+                    )
+        except (re.error, KeyError, TypeError) as e:
+            raise ConfigError(Errors.E600.format(path=path, detail=e)) from e
+        self._patterns = compiled
+        self.inherit_from_parent = frozenset(rules.get("inherit_from_parent", []))
+        self._number_prefix = numbering().heading_prefix
+        self._cache: dict[str, RuleResult] = {}
+
+    def clean(self, title: str) -> str:
+        """The title without its number, white space, parentheticals and adverbials."""
+        title = unicodedata.normalize("NFKC", title)
+        title = self._number_prefix.sub("", _SPACE.sub("", title), count=1)
+        for pattern in self._strip:
+            title = pattern.sub("", title)
+        return _TRAILING.sub("", title)
+
+    def matches(self, cleaned: str) -> list[Match]:
+        found = []
+        for label, pattern, weak, strong, head in self._patterns:
+            for m in pattern.finditer(cleaned):
+                if m.end() > m.start():
+                    found.append(Match(label, m.start(), m.end(), weak, strong, head))
+        return sorted(found, key=lambda m: (m.start, -m.end))
+
+    def match(self, title: str) -> RuleResult:
+        """The label a heading title names, or ``RuleResult(None)``."""
+        result = self._cache.get(title)
+        if result is None:
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.clear()
+            result = self._cache[title] = self._match(title)
+        return result
+
+    def _match(self, title: str) -> RuleResult:
+        cleaned = self.clean(title)
+        if not cleaned:
+            return RuleResult(None)
+        found = self.matches(cleaned)
+        topical = [m for m in found if not m.weak]
+        if not topical:
+            if found:
+                return RuleResult(found[0].label, (found[0].label,), weak=True)
+            return RuleResult(None)
+        part = self._first_part(cleaned, topical)
+        chains = _chains(cleaned, part)
+        last = chains[-1][-1]
+        if last.head:  # a head noun the config marks as such: no conflict
+            return RuleResult(last.label, (last.label,))
+        candidates = tuple(dict.fromkeys(chain[0].label for chain in chains))
+        return RuleResult(chains[-1][0].label, candidates)
+
+    def strong_label(self, title: str) -> str | None:
+        """A label named by a ``strong`` pattern anywhere in the title."""
+        cleaned = self.clean(title)
+        for m in self.matches(cleaned):
+            if m.strong:
+                return m.label
+        return None
+
+    def _first_part(self, cleaned: str, topical: list[Match]) -> list[Match]:
+        bounds = [0]
+        for m in self._coordinator.finditer(cleaned):
+            bounds.append(m.start())
+        bounds.append(len(cleaned) + 1)
+        for lo, hi in itertools.pairwise(bounds):
+            part = [m for m in topical if lo <= m.start < hi]
+            if part:
+                return part
+        return topical
+
+
+def _chains(cleaned: str, part: list[Match]) -> list[list[Match]]:
+    """Group matches written next to each other (coordinated) into chains."""
+    chains: list[list[Match]] = []
+    for m in part:
+        if chains and m.start < chains[-1][-1].end:
+            # Overlapping match of the same words: keep the longer, earlier one.
+            continue
+        if chains and not cleaned[chains[-1][-1].end : m.start].strip("、和及与"):
+            chains[-1].append(m)
+        else:
+            chains.append([m])
+    return chains

@@ -1,0 +1,324 @@
+"""Readers for tables 二, 三 and 四 of the 2019 and 2021 formats (docs/FORMATS.md §2-3).
+
+Each reader gets a view of the table's stretch of text, finds the row labels in it
+and reads the values after each label, whatever the shape: PDF lines ("规章0 0 0"),
+one cell per line, pipe rows, or numbers run together by a crawler. Table 二's layout
+(2019 or 2021) is decided block by block from its own header cells; table 三's row
+(六) is a data row (2019) unless its three sub-rows follow (2021).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ...config.indicators import Relation, RowSpec, TableSpec
+from .rows import RowRead, add_row, constraints_for, finish, prepare
+from .view import Fold, Hit, LabelMatcher, TextView, ZoneReader
+
+# Start of the note a table 二 gets when no header cell decided its layout.
+LAYOUT_GUESSED = "layout guessed: "
+
+
+@dataclass
+class TableRead:
+    """What a reader found: the cells and the table's extent (view indexes)."""
+
+    start: int
+    end: int
+    rows: list[RowRead] = field(default_factory=list)
+    cells: list = field(default_factory=list)
+    layout: str | None = None
+    notes: list[str] = field(default_factory=list)
+    ambiguities: list = field(default_factory=list)
+
+
+def row_check(
+    relations: Sequence[Relation], columns: Sequence[str], over: str, blocks: int = 1
+):
+    """A test of one row's values against the relations that hold inside a row."""
+    pos = {c: i for i, c in enumerate(columns)}
+    specs = [
+        ([pos[x] for x in r.left], [pos[x] for x in r.right], r.op)
+        for r in relations
+        if r.over == over
+    ]
+    if not specs:
+        return None
+    width = len(columns)
+
+    def check(values: Sequence) -> bool:
+        for b in range(blocks):
+            off = b * width
+            for left, right, op in specs:
+                lv = [values[off + i] for i in left]
+                rv = [values[off + i] for i in right]
+                if any(not isinstance(v, (int, float)) for v in lv + rv):
+                    continue  # an empty cell can't decide
+                if op == "le":
+                    if sum(lv) > sum(rv) + 1e-9:
+                        return False
+                elif abs(sum(lv) - sum(rv)) > 1e-6:
+                    return False
+        return True
+
+    return check
+
+
+def printed(
+    view: TextView, text: str, hit_start: int, hit_end: int
+) -> tuple[str, int, int]:
+    start, end = view.span(hit_start, hit_end)
+    return " ".join(text[start:end].split()), start, end
+
+
+def _zone_end(hits: Sequence[Hit], i: int, end: int) -> int:
+    return hits[i + 1].start if i + 1 < len(hits) else end
+
+
+class ModernReader:
+    """Reads tables 二, 三 and 四 with matchers compiled once from the schema."""
+
+    def __init__(
+        self,
+        t2: TableSpec,
+        t3: TableSpec,
+        t4: TableSpec,
+        relations: Sequence[Relation],
+        zones: ZoneReader,
+        fold: Fold,
+    ):
+        self.t2, self.t3, self.t4 = t2, t3, t4
+        self.zones = zones
+        self.rel3 = [r for r in relations if r.table == t3.name]
+        self.rel4 = [r for r in relations if r.table == t4.name]
+        self.t2_rows = LabelMatcher(
+            [(label, ("row", row)) for row in t2.rows for label in row.labels]
+            + [
+                (label, ("caption", cap.block))
+                for cap in t2.captions
+                for label in cap.labels
+            ],
+            fold,
+        )
+        self.t2_headers = LabelMatcher(
+            [
+                (label, layout)
+                for layout, labels in t2.layouts.items()
+                for label in labels
+            ],
+            fold,
+        )
+        self.t3_rows = LabelMatcher(
+            [(label, row) for row in t3.rows for label in row.labels], fold
+        )
+        self.t4_headers = LabelMatcher([(label, label) for label in t4.headers], fold)
+
+    # ----------------------------------------------------------------------- table 二
+
+    def read_t2(
+        self, view: TextView, text: str, start: int, end: int, fallback_layout: str
+    ) -> TableRead:
+        spec = self.t2
+        out = TableRead(start, end)
+        hits = self.t2_rows.find(view, start, end)
+        block_layout: dict[str, str] = {}
+        decided_by: dict[str, str] = {}
+        block = None
+        boundary = start
+        rows: list[RowRead] = []
+        last = start
+        for i, hit in enumerate(hits):
+            kind, payload = hit.payloads[0]
+            if kind == "caption":
+                block = payload
+                boundary = hit.end
+                continue
+            row: RowSpec = payload
+            block = row.block
+            headers = self.t2_headers.find(view, boundary, hit.start)
+            if headers:
+                found = {h.payloads[0] for h in headers}
+                if len(found) == 1:
+                    block_layout[block] = found.pop()
+                    decided_by[block] = "header"
+            zone = self.zones.read(view, hit.end, _zone_end(hits, i, end))
+            boundary = max(zone.end, hit.end)
+            layout = block_layout.get(block)
+            if layout not in row.columns:
+                layout = self._layout_by_count(row, zone.tokens, fallback_layout)
+                decided_by.setdefault(block, "count")
+            if layout is None:
+                continue
+            columns = list(row.columns[layout])
+            label, a, b = printed(view, text, hit.start, hit.end)
+            read = RowRead(
+                key=row.id,
+                label=label,
+                label_start=a,
+                label_end=b,
+                columns=columns,
+                indicators=[f"t2.{row.id}.{c}" for c in columns],
+                column_labels=[spec.column(c).labels[0] for c in columns],
+                units=[row.units.get(c, spec.column(c).unit) for c in columns],
+                types=[spec.column(c).type for c in columns],
+                tokens=zone.tokens,
+                zone_unit=zone.unit,
+                zone_start=hit.end,
+                layout=layout,
+            )
+            prepare(read, "t2")
+            add_row(rows, read)
+            last = max(last, boundary)
+        if not rows:
+            return out
+        out.rows = rows
+        out.cells = finish(rows, [], out.notes, view, "t2", out.ambiguities)
+        layouts = {r.layout for r in rows}
+        by_header = {
+            block_layout[b] for b, how in decided_by.items() if how == "header"
+        }
+        out.layout = layouts.pop() if len(layouts) == 1 else "mixed"
+        if not by_header:
+            out.notes.append(
+                f"{LAYOUT_GUESSED}{out.layout} inferred from value counts or the "
+                "report's era (no header cells found)."
+            )
+        out.end = last
+        return out
+
+    @staticmethod
+    def _layout_by_count(row: RowSpec, tokens: list, fallback: str) -> str | None:
+        """Without header cells: the layout whose column count the values match."""
+        if not any(t.splittable for t in tokens):  # run-together digits can't count
+            fits = [
+                lay for lay, cols in row.columns.items() if len(cols) == len(tokens)
+            ]
+            if len(fits) == 1:
+                return fits[0]
+        if fallback in row.columns:
+            return fallback
+        return next(iter(row.columns), None)
+
+    # ----------------------------------------------------------------------- table 三
+
+    def read_t3(self, view: TextView, text: str, start: int, end: int) -> TableRead:
+        spec = self.t3
+        out = TableRead(start, end)
+        hits = self.t3_rows.find(view, start, end)
+        columns = [c.id for c in spec.columns]
+        check = row_check(self.rel3, columns, "rows")
+        later_ids = [h.payloads[0].id for h in hits]
+        rows: list[RowRead] = []
+        last = start
+        for i, hit in enumerate(hits):
+            row: RowSpec = hit.payloads[0]
+            if row.group:
+                continue
+            zone = self.zones.read(view, hit.end, _zone_end(hits, i, end))
+            values = [t for t in zone.tokens if t.kind != "blank"]
+            if (
+                row.group_if_followed_by
+                and not values
+                and any(rid in row.group_if_followed_by for rid in later_ids[i + 1 :])
+            ):
+                continue  # 2021 layout: (六) only heads its three sub-rows
+            label, a, b = printed(view, text, hit.start, hit.end)
+            read = RowRead(
+                key=row.id,
+                label=label,
+                label_start=a,
+                label_end=b,
+                columns=columns,
+                indicators=[f"t3.{row.id}.{c}" for c in columns],
+                column_labels=[c.labels[0] for c in spec.columns],
+                units=[spec.unit] * len(columns),
+                types=[spec.type] * len(columns),
+                tokens=zone.tokens,
+                zone_unit=zone.unit,
+                zone_start=hit.end,
+                check=check,
+            )
+            prepare(read, "t3")
+            add_row(rows, read)
+            last = max(hit.end, zone.end)
+        if not rows:
+            return out
+        out.end = last
+        out.rows = rows
+        out.cells = finish(
+            rows,
+            constraints_for(self.rel3, rows),
+            out.notes,
+            view,
+            "t3",
+            out.ambiguities,
+        )
+        ids = {r.key for r in rows}
+        if ids & {"other_overdue", "other_unpaid", "other_misc"}:
+            out.layout = "2021"
+        elif "other" in ids:
+            out.layout = "2019"
+        return out
+
+    # ----------------------------------------------------------------------- table 四
+
+    def read_t4(self, view: TextView, text: str, start: int, end: int) -> TableRead:
+        spec = self.t4
+        out = TableRead(start, end)
+        headers = self.t4_headers.find(view, start, end)
+        if not headers:
+            return out
+        # Values sit after the header cells (one 15-cell row) or after each block's
+        # header (three 5-cell tables); running text after the values ends the table.
+        bounds = [h.end for h in headers]
+        stops = [h.start for h in headers[1:]] + [end]
+        tokens = []
+        for a, b in zip(bounds, stops):
+            zone = self.zones.read(view, a, b)
+            found = [t for t in zone.tokens if t.kind != "text"]
+            while found and all(t.kind == "blank" for t in found):
+                # Blank cells padding a pipe table's header row: values are below.
+                newline = view.s.find("\n", a, b)
+                if newline < 0:
+                    break
+                a = newline + 1
+                zone = self.zones.read(view, a, b)
+                found = [t for t in zone.tokens if t.kind != "text"]
+            if all(t.kind == "blank" for t in found):
+                continue
+            tokens += found
+            if zone.stopped or len(tokens) >= len(spec.blocks) * len(spec.columns):
+                break
+        if not tokens:
+            return out
+        columns = [c.id for c in spec.columns]
+        ncols = len(columns)
+        ids = [f"t4.{blk.id}.{c}" for blk in spec.blocks for c in columns]
+        read = RowRead(
+            key="t4",
+            label="/".join(blk.labels[0] for blk in spec.blocks),
+            label_start=view.offset(headers[0].start),
+            label_end=view.span(headers[-1].start, headers[-1].end)[1],
+            columns=[c for _ in spec.blocks for c in columns],
+            indicators=ids,
+            column_labels=[
+                f"{blk.labels[0]}·{c.labels[0]}"
+                for blk in spec.blocks
+                for c in spec.columns
+            ],
+            units=[spec.unit] * len(ids),
+            types=[spec.type] * len(ids),
+            tokens=tokens,
+            zone_start=headers[-1].end,
+            check=row_check(self.rel4, columns, "blocks", blocks=len(spec.blocks)),
+        )
+        prepare(read, "t4")
+        out.rows = [read]
+        out.cells = finish([read], [], out.notes, view, "t4", out.ambiguities)
+        # Cell.row names the block; Cell.column the result column.
+        for i, cell in enumerate(out.cells):
+            cell.row = spec.blocks[i // ncols].labels[0]
+            cell.column = spec.columns[i % ncols].labels[0]
+        out.end = max(t.end for t in tokens)
+        return out

@@ -1,0 +1,287 @@
+"""A table's text as the readers see it, and the tokens of a row.
+
+``TextView`` is a compacted, folded copy of a stretch of ``report.text``: white space
+between two non-digits is dropped (PDF extraction breaks labels over lines: "(三)不\\n予
+公开"), traditional characters and full-width forms are folded, and every character
+keeps its offset in the report text. ``LabelMatcher`` finds row labels in a view (one
+regex, longest label first, punctuation optional). ``ZoneReader`` turns the stretch
+after a label into value tokens, in pipe rows ("| 条 | 1050 |") or in running text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...text.fold import Fold
+from ...text.markers import numbering
+
+# Punctuation that labels may carry or drop (compared after NFKC).
+PUNCT = "、,，;；:：.。．“”\"'‘’《》<>〈〉()（）[]【】·/／"
+_PUNCT_CLASS = "[" + re.escape(PUNCT) + "]"
+_COMPACT = re.compile(r"(?<=[^\d\s|])[ \t\r\n\u3000\xa0]+(?=[^\d\s|])")
+# Ordinals and "其中:" written in front of a label (stripped back from a label hit).
+_PREFIX = numbering().label_ordinals
+
+
+class TextView:
+    """``text[start:end]`` compacted and folded; ``offset(i)`` maps back to ``text``."""
+
+    def __init__(self, text: str, start: int, end: int, fold: Fold):
+        self.start = start
+        self.end = end
+        pieces: list[str] = []
+        offsets: list[int] = []
+        cursor = start
+        chunk = text[start:end]
+        for match in _COMPACT.finditer(chunk):
+            a, b = start + match.start(), start + match.end()
+            pieces.append(text[cursor:a])
+            offsets.extend(range(cursor, a))
+            cursor = b
+        pieces.append(text[cursor:end])
+        offsets.extend(range(cursor, end))
+        self.s = fold("".join(pieces))
+        self._offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.s)
+
+    def offset(self, i: int) -> int:
+        """Text offset of view position ``i`` (``len(view)`` maps to the end)."""
+        if i >= len(self._offsets):
+            return self.end
+        return self._offsets[i]
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Text span of view slice ``[i, j)`` (end exclusive)."""
+        if j <= i:
+            at = self.offset(i)
+            return at, at
+        return self.offset(i), self.offset(j - 1) + 1
+
+
+def label_key(label: str, fold: Fold) -> str:
+    """A label without white space and punctuation: the key hits are looked up by."""
+    folded = fold(unicodedata.normalize("NFKC", label))
+    return "".join(ch for ch in folded if not ch.isspace() and ch not in PUNCT)
+
+
+@dataclass
+class Hit:
+    start: int  # view index, ordinal prefix included
+    end: int
+    core_start: int  # view index where the matched label itself starts
+    key: str
+    payloads: list[Any]
+
+
+class LabelMatcher:
+    """Finds labels in a view: longest label first, punctuation optional."""
+
+    def __init__(self, entries: Iterable[tuple[str, Any]], fold: Fold):
+        self.fold = fold
+        self.payloads: dict[str, list[Any]] = {}
+        for label, payload in entries:
+            key = label_key(label, fold)
+            if key:
+                self.payloads.setdefault(key, []).append(payload)
+        patterns = [
+            (_PUNCT_CLASS + "?").join(re.escape(ch) for ch in key)
+            for key in sorted(self.payloads, key=len, reverse=True)
+        ]
+        self.regex = re.compile("|".join(patterns)) if patterns else None
+
+    def find(self, view: TextView, start: int = 0, end: int | None = None) -> list[Hit]:
+        if self.regex is None:
+            return []
+        hits = []
+        s = view.s
+        for match in self.regex.finditer(s, start, len(s) if end is None else end):
+            key = "".join(ch for ch in match.group() if ch not in PUNCT)
+            payloads = self.payloads.get(key)
+            if payloads is None:
+                continue
+            prefix = _PREFIX.search(s, max(0, match.start() - 12), match.start())
+            hit_start = prefix.start() if prefix else match.start()
+            hits.append(Hit(hit_start, match.end(), match.start(), key, payloads))
+        return hits
+
+    def search(
+        self, view: TextView, start: int = 0, end: int | None = None
+    ) -> Hit | None:
+        hits = self.find(view, start, end)
+        return hits[0] if hits else None
+
+
+# ------------------------------------------------------------------------ row tokens
+
+
+@dataclass
+class Token:
+    """A value-like token of a zone: a number, an empty marker or a blank pipe cell."""
+
+    kind: str  # "num" | "empty" | "blank"
+    start: int  # view indexes
+    end: int
+    raw: str
+    unit: str | None = None
+    # For numbers: sign, integer digits and the rest (".52"), for stream splitting.
+    sign: str = ""
+    digits: str = ""
+    tail: str = ""
+    atomic: bool = False  # thousands separators: never split
+
+    @property
+    def splittable(self) -> bool:
+        return self.kind == "num" and not self.atomic and len(self.digits) > 1
+
+
+@dataclass
+class Zone:
+    """The values found after one label, and the unit column if there was one."""
+
+    tokens: list[Token] = field(default_factory=list)
+    unit: str | None = None
+    pipe: bool = False
+    end: int = 0  # view index just after the last value token
+    stopped: bool = False  # running text resumed after the values
+
+
+class ZoneReader:
+    """Tokenises the text between a label and the next one."""
+
+    def __init__(self, units: Iterable[str]):
+        units_re = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+        number = r"(?P<sign>[+\-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
+        self.units_re = units_re
+        self.token = re.compile(
+            r"(?P<paren>[(（][^()（）]{0,160}[)）])"
+            r"|(?P<pipe>\|)"
+            r"|(?P<nl>\n)"
+            r"|(?P<ws>[ \t\r\u3000\xa0]+)"
+            r"|(?P<ordinal>\d{1,2}[.、．](?=[^\d\s|]))"
+            rf"|(?P<num>{number})(?:[ \t]?(?P<unit>{units_re}))?"
+            rf"|(?P<unitonly>{units_re})(?![^\s|\d])"
+            r"|(?P<empty>[/／×]|[—–\-]{1,4}|无|空|&nbsp;)(?![^\s|\d])"
+            r"|(?P<text>[^\s|\d(（]+|[(（])"
+        )
+        self.cell = re.compile(
+            rf"\s*(?:(?P<num>{number})\s*(?P<unit>{units_re})?"
+            rf"|(?P<unitonly>{units_re})"
+            r"|(?P<empty>[/／×]|[—–\-]{1,4}|无|空|&nbsp;)"
+            r"|(?P<blank>))\s*"
+        )
+
+    def _number(self, match: re.Match, start: int, end: int, raw: str) -> Token:
+        integer = match.group("int")
+        return Token(
+            kind="num",
+            start=start,
+            end=end,
+            raw=raw,
+            unit=match.group("unit"),
+            sign=match.group("sign") or "",
+            digits=integer.replace(",", ""),
+            tail=match.group("frac") or "",
+            atomic="," in integer,
+        )
+
+    def read(self, view: TextView, start: int, end: int) -> Zone:
+        s = view.s
+        line_end = s.find("\n", start, end)
+        line_end = end if line_end < 0 else line_end
+        if "|" not in s[start:line_end]:
+            return self._read_run(view, start, end)
+        # Pipe rows: the cells of the label's line; when that line holds no cell but
+        # bars (a header row split over lines), the next line with cells.
+        zone = self._read_pipe(view, start, line_end)
+        while not zone.tokens and not zone.unit and line_end < end:
+            line_start = line_end + 1
+            line_end = s.find("\n", line_start, end)
+            line_end = end if line_end < 0 else line_end
+            if "|" not in s[line_start:line_end]:
+                break
+            zone = self._read_pipe(view, line_start, line_end, label_cell=False)
+        return zone
+
+    def _read_pipe(
+        self, view: TextView, start: int, end: int, label_cell: bool = True
+    ) -> Zone:
+        s = view.s
+        zone = Zone(pipe=True, end=start)
+        bars = [i for i in range(start, end) if s[i] == "|"]
+        # Cells lie between bars; on the label's line, text before the first bar is
+        # the rest of the label; on a line of its own, text before it is a cell.
+        bounds = list(zip(bars, bars[1:] + [end]))
+        if not label_cell and bars and s[start : bars[0]].strip():
+            bounds.insert(0, (start - 1, bars[0]))
+        if bounds and not s[bounds[-1][0] + 1 : end].strip():
+            bounds = bounds[:-1]  # the line ends with a bar
+        for a, b in bounds:
+            a += 1
+            match = self.cell.fullmatch(s, a, b)
+            if match is None:
+                zone.tokens.append(Token("text", a, b, s[a:b].strip()))
+                continue
+            if match.group("unitonly"):
+                zone.unit = match.group("unitonly")
+                continue
+            lo, hi = (
+                a + len(s[a:b]) - len(s[a:b].lstrip()),
+                b - (len(s[a:b]) - len(s[a:b].rstrip())),
+            )
+            raw = s[lo:hi]
+            if match.group("num"):
+                zone.tokens.append(self._number(match, lo, hi, raw))
+            elif match.group("empty"):
+                zone.tokens.append(Token("empty", lo, hi, raw))
+            else:
+                zone.tokens.append(Token("blank", lo, lo, ""))
+            zone.end = hi
+        return zone
+
+    def _read_run(self, view: TextView, start: int, end: int) -> Zone:
+        """Values in running text: the first run of values not broken by text."""
+        s = view.s
+        zone = Zone(end=start)
+        run: list[Token] = []
+        unit = None
+        for match in self.token.finditer(s, start, end):
+            a, b = match.start(), match.end()
+            if match.start("num") >= 0:
+                run.append(self._number(match, a, b, s[a:b]))
+                zone.end = b
+            elif match.start("empty") >= 0:
+                run.append(Token("empty", a, b, s[a:b]))
+                zone.end = b
+            elif match.start("unitonly") >= 0:
+                unit = match.group()
+            elif (
+                match.start("text") >= 0
+                or match.start("ordinal") >= 0
+                or match.start("paren") >= 0  # before values: a note; after: a label
+            ):
+                if run:
+                    zone.stopped = True
+                    break
+                unit = None
+        zone.tokens = run
+        zone.unit = unit
+        return zone
+
+
+def parse_number(text: str) -> int | float | None:
+    """'1,628' -> 1628, '+5' -> 5, '7730.28' -> 7730.28; None when not a number."""
+    text = text.replace(",", "").strip()
+    if not text:
+        return None
+    try:
+        if "." in text:
+            return float(text)
+        return int(text)
+    except ValueError:
+        return None
