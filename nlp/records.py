@@ -92,13 +92,23 @@ class Source(Record):
 
 
 @dataclass
+class MetaEvidence(Record):
+    """Where each meta value was read: ``[start, end]`` in ``text``, or None (not
+    read from the text: a crawl header, the file name, or not found)."""
+
+    agency: list[int] | None = None
+    year: list[int] | None = None
+    published: list[int] | None = None
+
+
+@dataclass
 class Meta(Record):
     agency: str | None = None
     year: int | None = None
     template: Template = "unknown"
     published: str | None = None
     # Where each value was read, so a reviewer can see why the pipeline believes it.
-    evidence: dict[str, list[int]] = field(default_factory=dict)
+    evidence: MetaEvidence = field(default_factory=MetaEvidence)
 
 
 @dataclass
@@ -194,6 +204,9 @@ class Metric(Record):
     subject: str | None
     indicator: str | None
     section: str | None
+    # A figure stating the sum of several cells (予以公开及部分公开7件): their
+    # indicator ids; ``indicator`` is then null and a check compares the sum.
+    parts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -207,16 +220,23 @@ class Evidence(Record):
 
 @dataclass
 class Check(Record):
+    """One relation checked. ``left``/``right``/``expected`` are the numbers compared;
+    a check of non-numeric things (a table layout, a section label) gives them as
+    ``left_text``/``right_text``/``expected_text`` instead (one type per field)."""
+
     id: str
     kind: CheckKind
     rule: str
     verdict: Verdict
-    left: float | int | str | None = None
-    right: float | int | str | None = None
-    expected: float | int | str | None = None
+    left: float | int | None = None
+    right: float | int | None = None
+    expected: float | int | None = None
     evidence: list[Evidence] = field(default_factory=list)
     indicator: str | None = None
     message: str = ""
+    left_text: str | None = None
+    right_text: str | None = None
+    expected_text: str | None = None
 
 
 @dataclass

@@ -89,9 +89,9 @@ class TemplateChecker(Stage):
             kind="template",
             rule="T1",
             verdict=verdict,
-            left=t2.layout,
-            right="2021",
-            expected="2021",
+            left_text=t2.layout,
+            right_text="2021",
+            expected_text="2021",
             evidence=evidence,
             message=f"T1: a {report.meta.year} report uses the {t2.layout} "
             "table 二 layout"
@@ -139,7 +139,7 @@ class TemplateChecker(Stage):
                         kind="template",
                         rule="T2",
                         verdict="pass",
-                        left=label,
+                        left_text=label,
                         evidence=[Evidence(ref=label, start=s.start, end=s.end)],
                         message=f"T2: section {label} present ({s.title})",
                     )
@@ -152,7 +152,7 @@ class TemplateChecker(Stage):
                     kind="template",
                     rule="T2",
                     verdict=verdict,
-                    left=label,
+                    left_text=label,
                     evidence=[
                         Evidence(ref=s.label, start=s.start, end=s.end) for s in top
                     ],

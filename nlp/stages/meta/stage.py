@@ -73,11 +73,11 @@ class MetaExtractor(Stage):
         year = None
         if title:
             year = int(title.group(2))
-            meta.evidence["year"] = _span(title, text if title_in_text else None)
+            meta.evidence.year = _span(title, text if title_in_text else None)
         period = _PERIOD.search(text[:4000]) or _PERIOD_LOOSE.search(text[:4000])
         if period:
             year = int(period.group(1))
-            meta.evidence["year"] = [period.start(), period.end()]
+            meta.evidence.year = [period.start(), period.end()]
         meta.published = self._published(header, text)
         if year is None:
             year = _most_mentioned_year(text[:3000], meta.published)
@@ -132,5 +132,5 @@ def _iso(year: str, month: str, day: str) -> str | None:
     return f"{y:04d}-{m:02d}-{d:02d}"
 
 
-def _span(match: re.Match, text: str | None) -> list[int]:
-    return [match.start(), match.end()] if text is not None else []
+def _span(match: re.Match, text: str | None) -> list[int] | None:
+    return [match.start(), match.end()] if text is not None else None
