@@ -83,12 +83,20 @@ class Page(Record):
 
 @dataclass
 class Source(Record):
+    """Where a report came from. ``title`` and ``url`` are metadata around the text
+    (an HTML page's <title>, a crawl dump's columns), not part of it; ``row`` is the
+    row of a crawl dump a report was read from (``path`` is then the dump file)."""
+
     path: str
     sha256: str
     format: Format
     encoding: str | None = None
     size: int = 0
     pages: list[Page] = field(default_factory=list)
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    row: int | None = None
 
 
 @dataclass
