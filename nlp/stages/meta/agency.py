@@ -137,6 +137,44 @@ def _same_place(longer: str, shorter: str) -> bool:
     return bool(_PREFIX.fullmatch(longer[: -len(shorter)]))
 
 
+# What a comparable name may add in front of the other: the places above it, and the
+# government of the last of them (四平市铁东区人民政府 + 解放街道办事处).
+_PLACES_ABOVE = re.compile(
+    r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|地区|县|区|旗))+(?:人民政府)?"
+)
+# The place a name starts with: a name before its level (锡山区…, 西区…; not 区…).
+_OWN_PLACE = re.compile(
+    r"^[\u4e00-\u9fff]+?(?:省|自治区|市|州|盟|地区|县|区|旗|镇|乡|街道|实验区|开发区|新区)"
+    r"|^(?:兵团|新疆生产建设兵团)"
+)
+_COMPARABLE_SUFFIX = re.compile(r"(?:人民政府|管理委员会|管委会|办事处)$")
+
+
+def _comparable(name: str) -> str:
+    name = normalise_agency(name).replace("管理委员会", "管委会")
+    stripped = _COMPARABLE_SUFFIX.sub("", name)
+    if stripped.endswith("街道") or not stripped:
+        return stripped or name
+    return stripped if _PLACE_NAME.search(stripped) else name
+
+
+def same_agency(a: str | None, b: str | None) -> bool:
+    """True when two names name one agency: equal once a government suffix is dropped
+    (兴华乡 / 兴华乡人民政府), or the longer only adds the places above the shorter,
+    which names its own place (洪泽区人民政府 / 淮安市洪泽区人民政府; 锡山区司法局 /
+    无锡市锡山区司法局). A name without its own place (区司法局, 审计局) names no agency
+    by itself and matches none but itself. Compare folded text (simplified script)."""
+    if not a or not b:
+        return False
+    x, y = _comparable(a), _comparable(b)
+    if x == y:
+        return True
+    shorter, longer = sorted((x, y), key=len)
+    if not longer.endswith(shorter) or not _OWN_PLACE.match(shorter):
+        return False
+    return bool(_PLACES_ABOVE.fullmatch(longer[: -len(shorter)]))
+
+
 def normalise_agency(name: str | None) -> str:
     return "".join(unicodedata.normalize("NFKC", name or "").split())
 
