@@ -162,27 +162,37 @@ class LabelPattern(Strict):
     head: bool = False
 
 
+class TemplatesConfig(Strict):
+    fillers: Regex
+    similarity: float = Field(default=0.85, gt=0, le=1)
+    top_level_only: list[str] = Field(default_factory=list)
+    headings: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class RulesConfig(Strict):
     strip: list[Regex] = Field(default_factory=list)
     coordinators: Regex
     inherit_from_parent: list[str] = Field(default_factory=list)
+    templates: TemplatesConfig | None = None
     patterns: dict[str, list[LabelPattern]]
 
 
-class Confidences(Strict):
-    rule: float
-    strong_child: float
-    inherit: float
+class RuleConfidences(Strict):
+    template: float
+    keyword: float
     conflict: float
+    inherit: float
+    short: float
+    weak_top: float
 
 
 class SectionClassifierConfig(Strict):
     model: str
     body_chars: int
     short_body_chars: int
-    parent_prior: float
-    conflict_margin: float
-    confidence: Confidences
+    floor: float = Field(ge=0, le=1)
+    tie_margin: float = Field(ge=0, le=1)
+    rule_confidence: RuleConfidences
 
 
 class TokenizeConfig(Strict):
@@ -263,7 +273,8 @@ class MetricsConfig(Strict):
 # ------------------------------------------------------------------------- weaknesses
 class RuleConfidence(Strict):
     single: float
-    floor: float
+    major: float
+    split: float
 
 
 class WeaknessesConfig(Strict):
@@ -288,8 +299,9 @@ class WeaknessesConfig(Strict):
     problem_cues: list[str]
     cues: dict[str, list[str]]
     rule_confidence: RuleConfidence
+    major_share: float = Field(default=0.6, gt=0, le=1)
     model: str | None = None
-    model_override_below: float
+    floor: float = Field(ge=0, le=1)
     weak_label_min_confidence: float
 
 
@@ -303,6 +315,7 @@ class TrainConfig(Strict):
     test_agencies: list[str] = Field(default_factory=list)
     refit_on_all: bool = True
     folds: int = 5
+    calibration: dict[str, float | bool | int] = Field(default_factory=dict)
     backends: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 

@@ -266,3 +266,18 @@ def _weaknesses(gold, pred, recall: Score, categories: Score) -> None:
                 {"text": gw["text"], "gold": gw["category"], "pred": got},
             )
     recall.extra = len(out) - len(used)
+
+
+def weakness_pairs(gold: dict[str, Any], pred: dict[str, Any]) -> list[tuple[str, str]]:
+    """(gold category, predicted category) of every matched weakness, matched as the
+    ``weaknesses`` scorer matches them: the rows of the confusion table."""
+    out = pred.get("weaknesses", [])
+    used: set[int] = set()
+    pairs = []
+    for gw in gold.get("weaknesses", []):
+        for i, w in enumerate(out):
+            if i not in used and overlap_ok(fold(w.get("text")), fold(gw["text"])):
+                used.add(i)
+                pairs.append((gw["category"], str(w.get("category"))))
+                break
+    return pairs

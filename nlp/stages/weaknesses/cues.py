@@ -33,6 +33,9 @@ class CueResult:
     label: str | None
     confidence: float
     scores: dict[str, float]
+    # How the cues agree: single (one category), major (the winner has at least
+    # `major_share` of the weight), split; "" when no cue matched.
+    kind: str = ""
 
 
 class CueCategorizer:
@@ -63,8 +66,11 @@ class CueCategorizer:
         ordered = sorted(self.lookup, key=len, reverse=True)
         self.regex = re.compile("|".join(map(re.escape, ordered)))
         confidence = config.get("rule_confidence") or {}
-        self.single = float(confidence.get("single", 0.9))
-        self.floor = float(confidence.get("floor", 0.45))
+        self.rule_prior = {
+            kind: float(confidence.get(kind, default))
+            for kind, default in (("single", 0.9), ("major", 0.7), ("split", 0.5))
+        }
+        self.major_share = float(config.get("major_share", 0.6))
 
     def __call__(self, text: str) -> CueResult:
         scores: dict[str, float] = {}
@@ -77,10 +83,11 @@ class CueCategorizer:
             return CueResult(None, 0.0, {})
         label = max(scores, key=lambda c: (scores[c], -first[c]))
         share = scores[label] / sum(scores.values())
-        confidence = (
-            self.single if len(scores) == 1 else max(self.floor, self.single * share)
-        )
-        return CueResult(label, round(confidence, 4), scores)
+        if len(scores) == 1:
+            kind = "single"
+        else:
+            kind = "major" if share >= self.major_share else "split"
+        return CueResult(label, round(share, 4), scores, kind)
 
 
 @dataclass(frozen=True)
@@ -93,15 +100,21 @@ class Decision:
 def decide(
     cue: CueResult,
     model: tuple[str, float] | None,
-    override_below: float,
+    reliability: Mapping[str, float],
+    floor: float,
 ) -> Decision:
-    """One category: the cue rule's when it is sure, else the model's when the model is
-    surer (or the cues are silent); ``other`` only when neither says anything."""
-    if cue.label is not None and (cue.confidence >= override_below or model is None):
-        return Decision(cue.label, cue.confidence, "rule")
+    """One category from the cue rule and the model, compared on one probability
+    scale: the rule's calibrated reliability for its kind of cue match
+    (``reliability[cue.kind]``) against the model's calibrated probability. They agree,
+    or the surer one decides; below ``floor`` the statement is ``other``."""
+    rule_p = float(reliability.get(cue.kind, 0.0)) if cue.label else 0.0
     if model is not None:
-        label, prob = model
-        if cue.label is None or prob > cue.confidence:
-            return Decision(label, round(float(prob), 4), "model")
-        return Decision(cue.label, cue.confidence, "rule")
-    return Decision("other", 0.3, "rule")
+        label, model_p = model[0], float(model[1])
+        if cue.label == label:
+            return Decision(label, round(max(rule_p, model_p), 4), "rule")
+        if model_p > rule_p and model_p >= floor:
+            return Decision(label, round(model_p, 4), "model")
+    if cue.label is not None and rule_p >= floor:
+        return Decision(cue.label, round(rule_p, 4), "rule")
+    best = max(rule_p, model[1] if model else 0.0)
+    return Decision("other", round(1.0 - best, 4), "abstain")
