@@ -116,13 +116,21 @@ class NumberingConfig(Strict):
 
 # ------------------------------------------------------------------------- meta
 class AgencyConfig(Strict):
-    # Words a page's navigation prints that end like an agency name (…服务大厅).
+    # Words a page's navigation prints that end like an agency name (…服务中心).
     not_agencies: list[str] = Field(default_factory=list)
-    # Suffixes dropped when two names are compared (衡阳市教育局 / 衡阳市教育局).
-    comparable_suffixes: list[str] = Field(default_factory=list)
-    # Two names of one agency whose comparable keys are at least this long may match
-    # by containment (平潭县 / 平潭县人民政府).
-    min_containment_chars: int = 3
+    not_agency_endings: list[str] = Field(default_factory=list)
+    # Names of national bodies need no place of their own (国家税务总局).
+    national_prefixes: list[str] = Field(default_factory=list)
+    # Department abbreviations and their full form (卫计委: 卫生和计划生育委员会).
+    abbreviations: dict[str, str] = Field(default_factory=dict)
+    # How a report calls itself (我局, 本委); group 1 is the kind of agency.
+    self_references: Regex | None = None
+    # Where a page's footer starts (版权所有, ICP备…): no name is read after it.
+    footer: Regex | None = None
+    # How many last lines of the report may hold the signature.
+    signature_lines: int = 8
+    # How much of the body is read for the names it mentions.
+    body_chars: int = 8000
 
 
 class EraConfig(Strict):
