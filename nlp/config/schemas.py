@@ -92,7 +92,7 @@ class CleaningConfig(Strict):
 class NumberStyle(Strict):
     name: str
     pattern: Regex
-    numeral: Literal["cn", "arabic", "circled"]
+    numeral: Literal["cn", "arabic", "circled", "blank"]
     inline: bool = False
 
 
