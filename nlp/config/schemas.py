@@ -280,6 +280,9 @@ class MetricsConfig(Strict):
 
 # ------------------------------------------------------------------------- weaknesses
 class RuleConfidence(Strict):
+    domain: float
+    defect: float
+    head: float
     single: float
     major: float
     split: float
@@ -306,6 +309,12 @@ class WeaknessesConfig(Strict):
     pairing_stop_bigrams: list[str]
     problem_cues: list[str]
     cues: dict[str, list[str]]
+    defect_cues: dict[str, list[str]] = Field(default_factory=dict)
+    domain_categories: list[str] = Field(default_factory=list)
+    light_heads: list[str] = Field(default_factory=list)
+    consequence_start: Regex | None = None
+    cue_particles: str = "的之"
+    enumeration_slips: int = 2
     rule_confidence: RuleConfidence
     major_share: float = Field(default=0.6, gt=0, le=1)
     model: str | None = None

@@ -170,6 +170,7 @@ class WeaknessExtractor(Stage):
             if not self.splitter.has_problem(text[a:b]):
                 continue
             spans.extend(
-                (a + x, a + y) for x, y in self.splitter.split_list(text[a:b], 0, b - a)
+                (a + x, a + y)
+                for x, y in self.splitter.split_list(text[a:b], 0, b - a, listed=True)
             )
         return spans
