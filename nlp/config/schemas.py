@@ -227,6 +227,7 @@ class ProseConfig(Strict):
     leading_trim: Regex
     max_before: int = 60
     max_after: int = 40
+    count_nouns: Regex | None = None
 
 
 class NonMetricConfig(Strict):
@@ -238,6 +239,7 @@ class NonMetricConfig(Strict):
 class ChineseNumeralsConfig(Strict):
     negation: list[str]
     distributive: Regex
+    determiners: Regex | None = None
 
 
 class LinkConfig(Strict):
@@ -250,6 +252,7 @@ class LinkConfig(Strict):
 
 class IndicatorRule(Strict):
     id: str | None
+    parts: list[str] = Field(default_factory=list)
     subject: Regex
     not_: Regex | None = Field(default=None, alias="not")
     sentence: Regex | None = None

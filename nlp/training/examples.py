@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,9 +172,10 @@ def _t2s():
 
 
 def _fold(text: str) -> str:
-    """Traditional script folded to simplified, as the normalised text is (gold is
-    written as printed: nanshan, yaohai)."""
-    return _t2s().convert(text)
+    """Gold text in the form of the normalised text: NFKC, traditional script folded
+    to simplified (gold is written as printed: full-width punctuation; nanshan and
+    yaohai in traditional script)."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True)
