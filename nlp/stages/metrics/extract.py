@@ -499,9 +499,7 @@ def _inside(regions: list[tuple[int, int]], offset: int) -> bool:
     return i >= 0 and regions[i][0] <= offset < regions[i][1]
 
 
-def _last_start(
-    text: str, offset: int, ends: re.Pattern[str], limit: int = 300
-) -> int:
+def _last_start(text: str, offset: int, ends: re.Pattern[str], limit: int = 300) -> int:
     window_start = max(0, offset - limit)
     last = None
     for last in ends.finditer(text, window_start, offset):
