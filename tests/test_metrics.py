@@ -494,3 +494,27 @@ def test_acting_for_the_government_is_the_reports_own_agency(extractor):
     assert _got(extractor, text, **own)[0][3] == "t3.new.total"
     other = {"agency": "德安县人民政府", "agency_printed": "德安县人民政府"}
     assert _got(extractor, "乡政府代表县政府受理公开申请3件。", **other)[0][3] is None
+
+
+def test_channel_named_by_the_heading_frames_its_figures(extractor):
+    text = "(一)本局门户网站主动公开政府信息情况\n全年发布政府信息96条。"
+    report = make_report(text, template="pre2019", year=2012)
+    report.sections = [
+        Section(
+            id="s0",
+            parent=None,
+            level=1,
+            title="(一)本局门户网站主动公开政府信息情况",
+            label="proactive",
+            start=0,
+            end=len(text),
+            title_end=18,
+        )
+    ]
+    (metric,) = extractor(report).metrics
+    assert metric.indicator == "pre.proactive.website"
+
+
+def test_traditional_script_word_for_online_requests(extractor):
+    got = _got(extractor, "处理依申请公开网路申请1件。", template="pre2019")
+    assert got[0][3] == "pre.apply.online"
