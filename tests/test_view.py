@@ -56,8 +56,9 @@ def _ranges(root, ids: str) -> list[tuple[int, int, str]]:
     found = []
     for element_id in ids.split():
         (element,) = root.xpath(f"//*[@id='{element_id}']")
-        found.append((int(element.get("data-s")), int(element.get("data-e")),
-                      element.tag))
+        found.append(
+            (int(element.get("data-s")), int(element.get("data-e")), element.tag)
+        )
     return found
 
 
@@ -111,7 +112,9 @@ def test_no_external_asset_and_every_relative_link_resolves(site: Path):
             if parts.scheme or value.startswith("//"):
                 # only a hyperlink to where a report was published may leave the site
                 assert element.tag == "a" and element.get("rel") == "noreferrer", (
-                    path, value)
+                    path,
+                    value,
+                )
                 continue
             if not parts.path:
                 continue
@@ -133,7 +136,9 @@ def test_every_check_lists_its_evidence_exactly(site: Path, docs, pages):
         root = _page(site / "reports" / pages[doc["doc_id"]])
         items = {
             li.xpath("./button[contains(@class, 'sel')]/@data-key")[0]: li
-            for li in root.xpath("//section[@id='checks']//li[contains(@class,'check')]")
+            for li in root.xpath(
+                "//section[@id='checks']//li[contains(@class,'check')]"
+            )
         }
         for check in doc["checks"]:
             li = items[check["id"]]
@@ -147,12 +152,16 @@ def test_every_check_lists_its_evidence_exactly(site: Path, docs, pages):
                     assert link.startswith(pages[ev["doc_id"]] + "#check=")
                     continue
                 jumps = item.xpath("./button/@data-targets")
-                if ev["start"] == ev["end"] and not _in_table(doc, ev["start"], ev["end"]):
+                if ev["start"] == ev["end"] and not _in_table(
+                    doc, ev["start"], ev["end"]
+                ):
                     continue
                 assert jumps, (doc["doc_id"], check["id"], ev)
                 found = _ranges(root, jumps[0])
                 assert set(jumps[0].split()) <= set(targets.split())
-                spans = {(c["start"], c["end"]) for t in doc["tables"] for c in t["cells"]}
+                spans = {
+                    (c["start"], c["end"]) for t in doc["tables"] for c in t["cells"]
+                }
                 if (ev["start"], ev["end"]) in spans:
                     assert (ev["start"], ev["end"], "td") in found
                     cells += 1
@@ -176,15 +185,21 @@ def test_metrics_weaknesses_and_cells_are_drawn(site: Path, docs, pages):
         root = _page(site / "reports" / pages[doc["doc_id"]])
         metric_pieces = [
             (int(e.get("data-s")), int(e.get("data-e")))
-            for e in root.xpath("//article//span[contains(concat(' ', @class, ' '), ' m ')]")
+            for e in root.xpath(
+                "//article//span[contains(concat(' ', @class, ' '), ' m ')]"
+            )
         ]
         for metric in doc["metrics"]:
             if _in_table(doc, metric["start"], metric["end"]):
                 continue
-            inside = [p for p in metric_pieces
-                      if metric["start"] <= p[0] and p[1] <= metric["end"]]
+            inside = [
+                p
+                for p in metric_pieces
+                if metric["start"] <= p[0] and p[1] <= metric["end"]
+            ]
             assert sum(b - a for a, b in inside) >= metric["end"] - metric["start"] - (
-                doc["text"][metric["start"]:metric["end"]].count("\n")), metric
+                doc["text"][metric["start"] : metric["end"]].count("\n")
+            ), metric
         tds = root.xpath("//td[contains(@class, 'cell')]")
         assert len(tds) == sum(len(t["cells"]) for t in doc["tables"])
         statuses = sorted(c["status"] for t in doc["tables"] for c in t["cells"])
@@ -194,7 +209,9 @@ def test_metrics_weaknesses_and_cells_are_drawn(site: Path, docs, pages):
         assert [b.get("data-key") for b in weak] == [w["id"] for w in doc["weaknesses"]]
         for weakness, button in zip(doc["weaknesses"], weak):
             assert button.get("data-targets"), weakness
-            chips = root.xpath("//article//span[contains(@class,'chip weakness')]/text()")
+            chips = root.xpath(
+                "//article//span[contains(@class,'chip weakness')]/text()"
+            )
             assert weakness["category"] in chips
 
 
@@ -209,7 +226,7 @@ def test_removed_text_is_on_the_page_and_hidden_by_default(site: Path, docs, pag
             shown += 1
     assert shown > 50
     css = (site / "static" / "view.css").read_text(encoding="utf-8")
-    assert re.search(r"^\.rm \{ display: none; \}", css, re.M)
+    assert re.search(r"^\.rm \{ display: none; \}", css, re.MULTILINE)
 
 
 def test_cross_year_checks_are_listed_on_both_reports(site: Path, docs, pages):
@@ -234,8 +251,10 @@ def test_the_overview_counts_and_lists_the_failures(site: Path, run_out: Path, d
     text = root.text_content()
     summary = json.loads((run_out / "summary.json").read_text(encoding="utf-8"))
     assert f"{len(docs)} reports" in " ".join(text.split())
-    failed = root.xpath("//h2[starts-with(normalize-space(), 'Reports that failed')]"
-                        "/following-sibling::table[1]//tbody/tr")
+    failed = root.xpath(
+        "//h2[starts-with(normalize-space(), 'Reports that failed')]"
+        "/following-sibling::table[1]//tbody/tr"
+    )
     names = {r.xpath("./td[1]")[0].text_content() for r in failed}
     assert {f["doc_id"] for f in summary["failures"]} <= names
     codes = {r.xpath("./td[3]")[0].text_content() for r in failed}
@@ -254,7 +273,8 @@ def test_agency_page_has_series_cross_year_and_recurring(site: Path, docs):
         pages_by_name[_page(path).xpath("//h1")[0].text_content()] = path
     root = _page(pages_by_name["平潭综合实验区"])
     assert len(root.xpath("//section[1]//tbody/tr")) == sum(
-        d["meta"].get("agency") in ("平潭综合实验区", "平潭综合实验区管委会") for d in docs
+        d["meta"].get("agency") in ("平潭综合实验区", "平潭综合实验区管委会")
+        for d in docs
     )
     assert root.xpath("//svg[contains(@class,'spark')]//polyline")
     assert root.xpath("//h2[starts-with(., 'Cross-year')]/following-sibling::table//tr")
@@ -296,17 +316,22 @@ def test_review_list_has_one_row_per_failed_or_uncertain_check(
         assert "#check=" in forward
 
 
-def test_the_build_is_deterministic(run_out: Path, site: Path, tmp_path: Path):
-    again = run_out.parent / "site-again"
-    build_site(run_out, again)
-    first = {p.relative_to(site): p for p in site.rglob("*") if p.is_file()}
-    second = {p.relative_to(again): p for p in again.rglob("*") if p.is_file()}
+def test_the_build_is_deterministic(run_out: Path, tmp_path: Path):
+    # a copy of the run: each build rewrites OUT/review.* with links to its own site
+    out = tmp_path / "out"
+    shutil.copytree(run_out, out)
+    first_site, second_site = tmp_path / "site", tmp_path / "again"
+    build_site(out, first_site)
+    build_site(out, second_site)
+    first = {p.relative_to(first_site): p for p in first_site.rglob("*") if p.is_file()}
+    second = {
+        p.relative_to(second_site): p for p in second_site.rglob("*") if p.is_file()
+    }
     assert first.keys() == second.keys()
     for name, path in first.items():
         if name.suffix == ".xlsx":
             continue  # a zip with timestamps
         assert path.read_bytes() == second[name].read_bytes(), name
-    shutil.rmtree(again)
 
 
 def test_added_fields_and_a_broken_record_do_not_stop_the_site(
@@ -335,9 +360,18 @@ def test_added_fields_and_a_broken_record_do_not_stop_the_site(
 
 def test_bad_usage_exits_2_with_a_clear_message(tmp_path: Path):
     result = subprocess.run(
-        [sys.executable, "-m", "nlp.view", str(tmp_path / "missing"), "--site",
-         str(tmp_path / "site")],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "nlp.view",
+            str(tmp_path / "missing"),
+            "--site",
+            str(tmp_path / "site"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "E900" in result.stderr and "missing" in result.stderr
@@ -353,7 +387,18 @@ def test_the_site_is_not_written_over_the_records(run_out: Path, capsys):
 
 @pytest.mark.parametrize(
     "high,ticks",
-    [(0, [0, 1]), (7, [0, 5, 10]), (100, [0, 50, 100]), (72804, [0, 50000, 100000])],
+    [
+        (0, [0, 1]),
+        (1, [0, 1]),
+        (2, [0, 1, 2]),
+        (7, [0, 5, 10]),
+        (100, [0, 50, 100]),
+        (72804, [0, 50000, 100000]),
+    ],
 )
 def test_nice_ticks(high, ticks):
     assert nice_ticks(high) == ticks
+
+
+def test_fractional_values_get_fractional_ticks():
+    assert nice_ticks(1.2, integer=False) == [0, 0.5, 1.0, 1.5]

@@ -26,8 +26,8 @@ if not all(chromium_paths()):
         raise RuntimeError("NLP_REQUIRE_BROWSER=1 but chromium/chromedriver not found")
     pytest.skip("chromium and chromedriver not installed", allow_module_level=True)
 
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +63,9 @@ def _open(driver, url: str) -> None:
 
 def _problems(driver) -> list:
     logged = [
-        entry for entry in driver.get_log("browser") if entry["level"] in ("SEVERE",
-                                                                           "WARNING")
+        entry
+        for entry in driver.get_log("browser")
+        if entry["level"] in ("SEVERE", "WARNING")
     ]
     return logged + driver.execute_script("return window.__viewErrors || []")
 
@@ -79,9 +80,11 @@ HIGHLIGHTED = "return Array.from(document.querySelectorAll('.hl')).map(e => e.id
 
 def test_every_page_loads_without_a_console_error(browser, site: Path, pages):
     opened = 0
-    for path in sorted((site / "reports").glob("*.html")) + sorted(
-        (site / "agencies").glob("*.html")
-    ) + [site / "index.html", site / "review.html"]:
+    for path in (
+        sorted((site / "reports").glob("*.html"))
+        + sorted((site / "agencies").glob("*.html"))
+        + [site / "index.html", site / "review.html"]
+    ):
         _open(browser, path.resolve().as_uri())
         assert _problems(browser) == [], path.name
         opened += 1
@@ -91,8 +94,12 @@ def test_every_page_loads_without_a_console_error(browser, site: Path, pages):
 def _failed_check_with_prose_and_cell(docs):
     for doc in docs:
         for check in doc["checks"]:
-            if check["verdict"] == "fail" and check["kind"] == "text_table" and all(
-                e.get("doc_id") in (None, doc["doc_id"]) for e in check["evidence"]
+            if (
+                check["verdict"] == "fail"
+                and check["kind"] == "text_table"
+                and all(
+                    e.get("doc_id") in (None, doc["doc_id"]) for e in check["evidence"]
+                )
             ):
                 return doc, check
     raise AssertionError("no failed prose-table check in the sample")
@@ -111,8 +118,10 @@ def test_selecting_a_check_highlights_all_its_evidence_and_scrolls_to_it(
     lit = browser.execute_script(HIGHLIGHTED)
     assert set(lit) == set(button.get_attribute("data-targets").split())
     elements = [browser.find_element(By.ID, i) for i in lit]
-    spans = {(int(e.get_attribute("data-s")), int(e.get_attribute("data-e")))
-             for e in elements}
+    spans = {
+        (int(e.get_attribute("data-s")), int(e.get_attribute("data-e")))
+        for e in elements
+    }
     # the prose figure and the table cell, both at once
     kinds = {e.tag_name for e in elements}
     assert {"span", "td"} <= kinds
@@ -124,12 +133,15 @@ def test_selecting_a_check_highlights_all_its_evidence_and_scrolls_to_it(
     # each evidence in turn: its own jump brings it into view
     for jump in browser.find_elements(By.CSS_SELECTOR, "li.on ul.evs button.jump"):
         jump.click()
-        target = browser.find_element(By.ID, jump.get_attribute("data-targets").split()[0])
+        target = browser.find_element(
+            By.ID, jump.get_attribute("data-targets").split()[0]
+        )
         assert browser.execute_script(IN_VIEW, target)
         assert "hl" in target.get_attribute("class")
     # another check replaces the highlight
     other = next(
-        b for b in browser.find_elements(By.CSS_SELECTOR, "button.sel[data-kind='check']")
+        b
+        for b in browser.find_elements(By.CSS_SELECTOR, "button.sel[data-kind='check']")
         if b.is_displayed() and b.get_attribute("data-key") != check["id"]
     )
     other.click()
@@ -139,7 +151,9 @@ def test_selecting_a_check_highlights_all_its_evidence_and_scrolls_to_it(
     )
 
 
-def test_the_review_links_open_the_report_at_the_check(browser, run_out: Path):
+def test_the_review_links_open_the_report_at_the_check(
+    browser, run_out: Path, site: Path
+):
     import csv
 
     with (run_out / "review.csv").open(encoding="utf-8-sig", newline="") as f:
@@ -147,12 +161,15 @@ def test_the_review_links_open_the_report_at_the_check(browser, run_out: Path):
     for row in rows[:5]:
         target, _, spot = row["link"].partition("#")
         _open(browser, (run_out / target).resolve().as_uri() + "#" + spot)
-        pressed = browser.find_element(By.CSS_SELECTOR, "button.sel[aria-pressed='true']")
+        pressed = browser.find_element(
+            By.CSS_SELECTOR, "button.sel[aria-pressed='true']"
+        )
         assert pressed.get_attribute("data-key") == row["check"]
         lit = browser.execute_script(HIGHLIGHTED)
         if pressed.get_attribute("data-targets"):
             assert lit and browser.execute_script(
-                IN_VIEW, browser.find_element(By.ID, lit[0]))
+                IN_VIEW, browser.find_element(By.ID, lit[0])
+            )
         assert _problems(browser) == []
 
 
@@ -160,18 +177,28 @@ def test_a_cross_year_link_opens_the_other_report_with_its_evidence(
     browser, site: Path, docs, pages
 ):
     doc = next(
-        d for d in docs
-        if any(c["kind"] == "cross_year" and c["verdict"] == "fail" for c in d["checks"])
+        d
+        for d in docs
+        if any(
+            c["kind"] == "cross_year" and c["verdict"] == "fail" for c in d["checks"]
+        )
     )
-    check = next(c for c in doc["checks"]
-                 if c["kind"] == "cross_year" and c["verdict"] == "fail")
-    _open(browser, (site / "reports" / pages[doc["doc_id"]]).resolve().as_uri()
-          + f"#check={check['id']}")
+    check = next(
+        c for c in doc["checks"] if c["kind"] == "cross_year" and c["verdict"] == "fail"
+    )
+    _open(
+        browser,
+        (site / "reports" / pages[doc["doc_id"]]).resolve().as_uri()
+        + f"#check={check['id']}",
+    )
     link = browser.find_element(By.CSS_SELECTOR, "li.on ul.evs a.far")
     link.click()
     wait_ready(browser)
-    other = next(e["doc_id"] for e in check["evidence"]
-                 if e.get("doc_id") not in (None, doc["doc_id"]))
+    other = next(
+        e["doc_id"]
+        for e in check["evidence"]
+        if e.get("doc_id") not in (None, doc["doc_id"])
+    )
     assert browser.current_url.split("#")[0].endswith(pages[other])
     pressed = browser.find_element(By.CSS_SELECTOR, "button.sel[aria-pressed='true']")
     assert pressed.get_attribute("data-key") == f"{check['id']}@{doc['doc_id']}"
@@ -182,7 +209,7 @@ def test_a_cross_year_link_opens_the_other_report_with_its_evidence(
 def test_checks_are_reachable_and_usable_from_the_keyboard(
     browser, site: Path, docs, pages
 ):
-    doc, check = _failed_check_with_prose_and_cell(docs)
+    doc, _ = _failed_check_with_prose_and_cell(docs)
     _open(browser, (site / "reports" / pages[doc["doc_id"]]).resolve().as_uri())
     body = browser.find_element(By.TAG_NAME, "body")
     active = browser.switch_to.active_element
@@ -234,8 +261,10 @@ def test_tables_sort_by_a_header_button(browser, site: Path):
     header = table.find_elements(By.CSS_SELECTOR, "th button.sort")[5]  # characters
 
     def column():
-        return [int(r.find_elements(By.TAG_NAME, "td")[5].text)
-                for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+        return [
+            int(r.find_elements(By.TAG_NAME, "td")[5].text)
+            for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+        ]
 
     header.click()
     assert column() == sorted(column())
@@ -257,8 +286,11 @@ def test_chinese_text_is_drawn_with_a_cjk_font(browser, site: Path, pages, docs)
         "document.querySelector('article.text').appendChild(s);"
         "const w = s.getBoundingClientRect().width; s.remove(); return w;"
     )
-    size = float(browser.execute_script(
-        "return parseFloat(getComputedStyle(document.querySelector('article.text'))"
-        ".fontSize)"))
+    size = float(
+        browser.execute_script(
+            "return parseFloat(getComputedStyle(document.querySelector('article.text'))"
+            ".fontSize)"
+        )
+    )
     assert abs(width - 6 * size) < 0.5 * size
     assert json.loads(json.dumps(_problems(browser))) == []

@@ -31,9 +31,19 @@ def sample_run(tmp: Path) -> Path:
             (corpus / name).write_bytes(data)
         out = tmp / "out"
         result = subprocess.run(
-            [sys.executable, "-m", "nlp.run", str(corpus), "--out", str(out),
-             "--no-progress"],
-            cwd=ROOT, capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "nlp.run",
+                str(corpus),
+                "--out",
+                str(out),
+                "--no-progress",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         assert summary["failed"] == len(BROKEN), result.stdout + result.stderr

@@ -12,18 +12,21 @@ import math
 
 from markupsafe import escape
 
-WIDTH, HEIGHT = 250, 120
+WIDTH, HEIGHT = 300, 120
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 22, 30
 COLUMNS = 2
 
 
-def nice_ticks(high: float) -> list[float]:
-    """0 and round steps up to at least ``high`` (1, 2 or 5 times a power of ten)."""
+def nice_ticks(high: float, integer: bool = True) -> list[float]:
+    """0 and round steps up to at least ``high`` (1, 2 or 5 times a power of ten;
+    whole steps when the values are counts)."""
     if high <= 0:
-        return [0.0, 1.0]
+        return [0, 1]
     raw = high / 3
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    if integer:
+        step = max(1, round(step))
     count = math.ceil(high / step - 1e-9)
     return [i * step for i in range(count + 1)]
 
@@ -37,7 +40,10 @@ def _label(value: float) -> str:
 
 
 def _panel(title: str, points: list[tuple[int, float]], x0: int, y0: int) -> str:
-    ticks = nice_ticks(max(v for _, v in points))
+    ticks = nice_ticks(
+        max(v for _, v in points),
+        integer=all(float(v).is_integer() for _, v in points),
+    )
     top = ticks[-1] or 1
     years = [y for y, _ in points]
     first, last = min(years), max(years)
@@ -81,7 +87,7 @@ def _panel(title: str, points: list[tuple[int, float]], x0: int, y0: int) -> str
     return "".join(parts)
 
 
-def _clip(title: str, limit: int = 26) -> str:
+def _clip(title: str, limit: int = 34) -> str:
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
 

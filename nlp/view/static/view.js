@@ -97,8 +97,25 @@
     });
   }
 
+  function activate(button) {
+    if (button.classList.contains("sel")) { select(button, {}); }
+    else if (button.classList.contains("jump")) { jump(button); }
+    else if (button.classList.contains("sort")) {
+      var th = button.parentElement;
+      sortTable(th.closest("table"), Array.prototype.indexOf.call(th.parentElement.children, th), button);
+    }
+  }
+
   function onKey(event) {
     var target = event.target;
+    // Enter and Space work our buttons directly rather than through the browser's
+    // synthesized click, so every way of pressing them behaves the same.
+    if ((event.key === "Enter" || event.key === " ") && target.tagName === "BUTTON" &&
+        /\b(sel|jump|sort)\b/.test(target.className)) {
+      event.preventDefault();
+      activate(target);
+      return;
+    }
     if (event.key === "Escape") {
       clear();
       say("selection cleared");
@@ -162,13 +179,7 @@
     status = document.getElementById("status");
     document.addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest("button") : null;
-      if (!button) { return; }
-      if (button.classList.contains("sel")) { select(button, {}); }
-      else if (button.classList.contains("jump")) { jump(button); }
-      else if (button.classList.contains("sort")) {
-        var th = button.parentElement;
-        sortTable(th.closest("table"), Array.prototype.indexOf.call(th.parentElement.children, th), button);
-      }
+      if (button) { activate(button); }
     });
     document.addEventListener("keydown", onKey);
     var toggle = document.getElementById("show-removed");
