@@ -164,6 +164,18 @@ def test_every_check_lists_its_evidence_exactly(site: Path, docs, pages):
                 }
                 if (ev["start"], ev["end"]) in spans:
                     assert (ev["start"], ev["end"], "td") in found
+                    named = {
+                        c["indicator"]
+                        for t in doc["tables"]
+                        for c in t["cells"]
+                        if (c["start"], c["end"]) == (ev["start"], ev["end"])
+                    }
+                    if ev["ref"] in named:  # run-together digits: only its own cell
+                        inds = {
+                            root.get_element_by_id(i).get("data-ind")
+                            for i in jumps[0].split()
+                        }
+                        assert inds == {ev["ref"]}, (doc["doc_id"], ev)
                     cells += 1
                 elif not _in_table(doc, ev["start"], ev["end"]):
                     # line breaks are drawn as paragraph ends, not as pieces
@@ -346,6 +358,11 @@ def test_added_fields_and_a_broken_record_do_not_stop_the_site(
     record["future_field"] = {"anything": [1, 2]}
     record["tables"][0]["cells"][0]["status"] = "status_added_later"
     record["checks"][0]["confidence"] = 0.5
+    # evidence that draws nothing: an empty span in the prose, a span past the text
+    record["checks"][0]["evidence"] += [
+        {"ref": "m999", "start": 5, "end": 5, "value": None, "doc_id": None},
+        {"ref": "m998", "start": 10**6, "end": 10**6 + 3, "value": 1, "doc_id": None},
+    ]
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     (out / "docs" / "zz-broken.json").write_text("{not json", encoding="utf-8")
     site = tmp_path / "site"
@@ -354,6 +371,7 @@ def test_added_fields_and_a_broken_record_do_not_stop_the_site(
     assert "zz-broken.json" in captured.err and "E902" in captured.err
     page = (site / "reports" / "hongze-district-2023.pdf.html").read_text("utf-8")
     assert 'href="https://example.gov.cn/report.html" rel="noreferrer"' in page
+    assert page.count("(not located in the text)") >= 2
     overview = (site / "index.html").read_text(encoding="utf-8")
     assert "zz-broken.json" in overview
 

@@ -204,6 +204,7 @@ def _evidence_items(
                     "label": evidence_text(ev, docs.get(here)),
                     "targets": " ".join(found),
                     "href": None,
+                    "doc": None,
                 }
             )
         else:

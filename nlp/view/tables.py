@@ -98,9 +98,11 @@ def table_html(
                 element = f"c{index}_{cell_index}"
                 start, end = int(cell.get("start") or 0), int(cell.get("end") or 0)
                 spots.append(CellSpot(start, end, cell.get("indicator"), element))
+                indicator = escape(cell.get("indicator") or "")
                 tds.append(
                     f"<td id='{element}' class='cell st-{status}' data-s='{start}' "
-                    f"data-e='{end}' title='{escape(_cell_title(cell, status))}'>"
+                    f"data-e='{end}' data-ind='{indicator}' "
+                    f"title='{escape(_cell_title(cell, status))}'>"
                     f"{escape(_shown(cell, status))}</td>"
                 )
             body.append(f"<tr><th scope='row'>{escape(label)}</th>{''.join(tds)}</tr>")
