@@ -420,3 +420,17 @@ def test_nice_ticks(high, ticks):
 
 def test_fractional_values_get_fractional_ticks():
     assert nice_ticks(1.2, integer=False) == [0, 0.5, 1.0, 1.5]
+
+
+def test_copy_sources_puts_each_source_beside_the_site(run_out: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    shutil.copytree(run_out, out)
+    site = tmp_path / "site"
+    result = build_site(out, site, copy_sources=True)
+    copied = sorted((site / "sources").iterdir())
+    readable = [d for d in records(out) if d["text"]]
+    assert len(copied) >= len(readable)
+    page = _page(site / "reports" / result.pages["hongze-district-2023.pdf"])
+    (href,) = page.xpath("//dt[.='source']/following-sibling::dd[1]/a/@href")
+    assert href == "../sources/hongze-district-2023.pdf.pdf"
+    assert (site / "reports" / href).resolve().read_bytes()[:4] == b"%PDF"

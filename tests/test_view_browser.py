@@ -294,3 +294,21 @@ def test_chinese_text_is_drawn_with_a_cjk_font(browser, site: Path, pages, docs)
     )
     assert abs(width - 6 * size) < 0.5 * size
     assert json.loads(json.dumps(_problems(browser))) == []
+
+
+def test_the_screenshot_command_photographs_three_pages(
+    run_out: Path, site: Path, tmp_path: Path
+):
+    from nlp.view.load import read_run
+    from nlp.view.screenshots import take_screenshots
+
+    shots = take_screenshots(read_run(run_out), site, tmp_path / "img")
+    assert [p.name for p in shots] == ["report.png", "agency.png", "overview.png"]
+    for path in shots:
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = (
+            int.from_bytes(data[16:20], "big"),
+            int.from_bytes(data[20:24], "big"),
+        )
+        assert (width, height) == (1366, 900)
