@@ -11,9 +11,12 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Self
+
+from websocket import WebSocketException, create_connection
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +57,9 @@ class Firefox:
         self.width, self.height = width, height
         self.errors: list[dict[str, Any]] = []
         self._id = 0
+        self.socket: Any = None
 
     def __enter__(self) -> Self:
-        from websocket import create_connection
-
         self.profile = Path(tempfile.mkdtemp(prefix="nlp-view-firefox-"))
         (self.profile / "user.js").write_text(
             "".join(
@@ -83,6 +85,15 @@ class Firefox:
             stderr=subprocess.PIPE,
             text=True,
         )
+        try:
+            self._connect()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _connect(self) -> None:
+        """Read the agent's address from Firefox's output, open a session on it."""
         url = None
         deadline = time.monotonic() + 60
         while url is None and time.monotonic() < deadline:
@@ -93,8 +104,9 @@ class Firefox:
             if match:
                 url = match.group(1)
         if url is None:
-            self.__exit__(None, None, None)
             raise RuntimeError("Firefox did not start its WebDriver BiDi agent")
+        # Keep reading Firefox's output, or a full pipe would stall the browser.
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()
         self.socket = create_connection(
             url.rstrip("/") + "/session", timeout=60, suppress_origin=True
         )
@@ -109,14 +121,13 @@ class Firefox:
                 "viewport": {"width": self.width, "height": self.height},
             },
         )
-        return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            if getattr(self, "socket", None) is not None:
+            if self.socket is not None:
                 try:
                     self.send("session.end", {})
-                except (OSError, RuntimeError, ValueError):
+                except (OSError, RuntimeError, ValueError, WebSocketException):
                     logger.debug("Firefox was gone before session.end")
                 self.socket.close()
         finally:
