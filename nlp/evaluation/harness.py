@@ -42,7 +42,9 @@ class GroupScore:
     """The sums of one group (a layout, a source format)."""
 
     files: int = 0
-    scores: dict[str, Score] = field(default_factory=lambda: {t: Score() for t in TASKS})
+    scores: dict[str, Score] = field(
+        default_factory=lambda: {t: Score() for t in TASKS}
+    )
     false_fails: Counter = field(default_factory=Counter)  # by check kind
     misses: list[dict[str, Any]] = field(default_factory=list)
 
@@ -179,8 +181,10 @@ def format_rows(rows: list[dict[str, Any]], title: str) -> str:
     """The summary as a text table."""
     lines = [
         title,
-        f"{'group':14s} {'files':>5s} {'cells':>7s} {'right/total':>13s} "
-        f"{'gold fails found':>17s} {'false fails':>12s}  by kind",
+        (
+            f"{'group':14s} {'files':>5s} {'cells':>7s} {'right/total':>13s} "
+            f"{'gold fails found':>17s} {'false fails':>12s}  by kind"
+        ),
     ]
     for r in rows:
         cells = "-" if r["cells"] is None else f"{r['cells']:.3f}"

@@ -41,6 +41,10 @@ _TRADITIONAL = frozenset(
 )
 _SENTENCE_END = "。:;!?；：！？…"
 _TABLE_ROW_END = re.compile(r"\d[\d.,]*[ \t]+[-+]?\d[\d.,]*[ \t]*$")
+# A line holding one table value: a number (with its unit) or an empty-cell marker.
+_VALUE_LINE = re.compile(
+    r"[-+]?\d[\d,]*(?:\.\d+)?[^\S\n]*[\u4e00-\u9fff]{0,2}|[/／—–\-]{1,4}|无"
+)
 _NUMERIC_LINE = re.compile(r"(?:^|\s)[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)*\s*$")
 
 
@@ -125,14 +129,6 @@ class Cleaner(Stage):
         for name, pattern, within in self.header_rules:
             for m in pattern.finditer(raw if within is None else raw[:within]):
                 add("header", name, *m.span())
-        for name, pattern, anchors in self.furniture_rules:
-            # A cheap substring test skips rules that cannot match this document.
-            if anchors and not any(a in raw for a in anchors):
-                continue
-            for m in pattern.finditer(raw):
-                add("furniture", name, *m.span())
-        for s, e in self.spam.spans(raw):
-            add("spam", "spam", s, e)
         if fmt == "pdf":
             for number, start, end in pages:
                 for m in self.page_number.finditer(raw, start, end):
@@ -141,6 +137,14 @@ class Cleaner(Stage):
                     after = raw[m.end() : end].strip()
                     if not before or not after:
                         add("page_number", f"page {number}", *m.span())
+        for name, pattern, anchors in self.furniture_rules:
+            # A cheap substring test skips rules that cannot match this document.
+            if anchors and not any(a in raw for a in anchors):
+                continue
+            for m in pattern.finditer(raw):
+                add("furniture", name, *m.span())
+        for s, e in self.spam.spans(raw):
+            add("spam", "spam", s, e)
         found.sort(key=lambda r: (r.raw_start, -r.raw_end))
         # Drop removals nested inside earlier ones so the list reads cleanly.
         result: list[Removal] = []
@@ -163,7 +167,9 @@ class Cleaner(Stage):
             (m.start() + 1, m.end()) for m in _MULTI_SPACE.finditer(mapped.text)
         )
         mapped.delete(
-            (m.start() + 2, m.end()) for m in _BLANK_LINES.finditer(mapped.text)
+            (m.start() + 2, m.end())
+            for m in _BLANK_LINES.finditer(mapped.text)
+            if not _beside_value_line(mapped.text, m.start(), m.end())
         )
         mapped.delete(m.span() for m in _EDGE_NEWLINES.finditer(mapped.text))
 
@@ -216,6 +222,20 @@ class SpamMatcher:
             lead = self.leading.search(raw, max(0, s - 3), s)
             result.append((lead.start() if lead else s, e))
         return result
+
+
+def _beside_value_line(text: str, start: int, end: int) -> bool:
+    """Whether the line before ``start`` or after ``end`` holds a single table value.
+
+    Text with one table cell a line writes a blank cell as an empty line: a run of
+    empty lines there is a run of blank cells, which collapsing would lose.
+    """
+    before = text[text.rfind("\n", 0, start) + 1 : start]
+    after_end = text.find("\n", end)
+    after = text[end : len(text) if after_end < 0 else after_end]
+    return bool(
+        _VALUE_LINE.fullmatch(before.strip()) or _VALUE_LINE.fullmatch(after.strip())
+    )
 
 
 def _nfkc(chunk: str) -> str:

@@ -39,6 +39,9 @@ class TextView:
         chunk = text[start:end]
         for match in _COMPACT.finditer(chunk):
             a, b = start + match.start(), start + match.end()
+            if "\n" in match.group() and "|" in text[text.rfind("\n", 0, a) + 1 : a]:
+                continue  # a pipe row's line ends here: its last cell ends with it
+
             pieces.append(text[cursor:a])
             offsets.extend(range(cursor, a))
             cursor = b
