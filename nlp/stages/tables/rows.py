@@ -71,11 +71,15 @@ def _empty_piece(at: int) -> Piece:
     return Piece(at, at, "", None, None, "blank")
 
 
-def prepare(row: RowRead, table: str) -> None:
-    """Fill ``row.candidates`` from its tokens."""
+def prepare(row: RowRead, table: str, fitted: bool = False) -> None:
+    """Fill ``row.candidates`` from its tokens.
+
+    ``fitted``: the tokens are already the row's cells in column order (align.py),
+    blank cells in place, or fewer when digits ran together.
+    """
     tokens = [t for t in row.tokens if t.kind != "text"]
     n = row.ncols
-    if len(tokens) > n and any(t.kind == "blank" for t in tokens):
+    if not fitted and len(tokens) > n and any(t.kind == "blank" for t in tokens):
         tokens = _drop_padding(tokens, n)
         row.tokens = tokens
     if not tokens:
@@ -85,12 +89,14 @@ def prepare(row: RowRead, table: str) -> None:
         row.candidates = [tuple(whole_piece(t) for t in tokens)]
         return
     if len(tokens) < n and any(t.splittable for t in tokens):
-        candidates, _ = split_row(tokens, n, row.check)
+        values = [t for t in tokens if t.kind != "blank"]
+        candidates, broken = split_row(values, n, row.check, row.types)
         row.candidates = candidates
         row.split = True
         if not candidates:
-            row.problem = Errors.E412.format(
-                table=table, row=row.label, digits=" ".join(t.raw for t in tokens), n=n
+            error = Errors.E413 if broken else Errors.E412
+            row.problem = error.format(
+                table=table, row=row.label, digits=" ".join(t.raw for t in values), n=n
             )
         return
     row.candidates = []

@@ -100,13 +100,19 @@ def _cuts(token: Token, parts: int) -> list[tuple[Piece, ...]]:
 
 
 def split_row(
-    tokens: Sequence[Token], ncols: int, check: RowCheck | None = None
+    tokens: Sequence[Token],
+    ncols: int,
+    check: RowCheck | None = None,
+    types: Sequence[str] | None = None,
 ) -> tuple[list[tuple[Piece, ...]], bool]:
     """Candidate cell lists for a row whose tokens are fewer than its columns.
 
-    Returns the candidates the row relation ``check`` accepts (all of them when it
-    accepts none: the digits may still force some cells) and whether ``check`` pruned
-    anything; an empty list when the tokens cannot make ``ncols`` cells.
+    A candidate must fit the column types (``types``: a negative value only in a
+    ``signed`` column, a fraction only in a ``decimal`` one). Returns the candidates
+    the row relation ``check`` accepts and whether ``check`` took part; an empty list
+    when the tokens cannot make ``ncols`` cells, or when ``check`` accepts no
+    candidate (then the second value is True: the row breaks its own relation, and no
+    cut of its digits is to be trusted).
     """
     capacity = [len(t.digits) if t.splittable else 1 for t in tokens]
     if sum(capacity) < ncols or len(tokens) > ncols:
@@ -131,10 +137,25 @@ def split_row(
         walk(0, ncols, ())
     except _TooMany:
         return [], False
-    if check is None:
+    if types is not None:
+        results = [c for c in results if fits_types(c, types)]
+    if check is None or not results:
         return results, False
     kept = [c for c in results if _safe_check(check, [p.value for p in c])]
-    return (kept, True) if kept else (results, False)
+    return kept, True
+
+
+def fits_types(candidate: Sequence[Piece], types: Sequence[str]) -> bool:
+    """Whether each cut cell fits its column: counts are non-negative integers."""
+    for piece, kind in zip(candidate, types):
+        value = piece.value
+        if not isinstance(value, (int, float)):
+            continue
+        if value < 0 and kind != "signed":
+            return False
+        if isinstance(value, float) and not value.is_integer() and kind != "decimal":
+            return False
+    return True
 
 
 def _safe_check(check: RowCheck, values: list) -> bool:
