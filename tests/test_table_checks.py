@@ -81,7 +81,9 @@ def test_gold_r4_failures_found(parser, checker):
         (HONGZE_2023, 2023, "R2", {"pass": 23}),
         (HONGZE_2023, 2023, "R3", {"pass": 7}),  # (六) is one row: the 2019 alternative
         (STREAM_PT2021, 2021, "R1", {"pass": 7}),
-        (STREAM_PT2021, 2021, "R3", {"pass": 7}),  # (六) has three sub-rows
+        # (六) has three sub-rows. The digits ran together and R3 chose the readings
+        # shown: in 4 columns other admissible readings break it (uncertain).
+        (STREAM_PT2021, 2021, "R3", {"pass": 3, "uncertain": 4}),
         (STREAM_PT2021, 2021, "R4", {"pass": 3}),
         (PRE_000, 2017, "P5", {"pass": 2}),  # 举报投诉 has no sub-rows: not checked
         # 主动公开规范性文件数 and two channel rows under 主动公开政府信息数
@@ -156,7 +158,7 @@ def test_local_table_relations_not_applied(parser, checker):
     report = run(parser, checker, PRE_PT2018, 2018)
     sums = [c for c in report.checks if c.kind == "sum"]
     assert not [c for c in sums if c.rule == "P1"]
-    assert {c.rule for c in sums} <= {"P7"}
+    assert {c.rule for c in sums} <= {"P7", "P8"}
     assert not [c for c in sums if c.verdict == "fail"]
 
 
@@ -290,5 +292,8 @@ def test_sample_corpus_cells_and_fails(parser, checker, loaded, sample_dir, gold
     assert fails == {
         ("hongze-district-2023.pdf", "R4", "t4.review.total"),
         ("hongze-district-2023.pdf", "R4", "t4.lit_after.total"),
+        # 主动公开政府信息数 1050 > 0+1000+0+0+0, its five channel rows (P8, as the
+        # heldout gold flags it for pingtan-county-2012/2013); this gold omits it.
+        ("004_15ed71d81f93ac9f.txt", "P8", "pre.proactive.total"),
     }
     assert total == 1512 and correct >= 1487

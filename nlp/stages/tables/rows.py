@@ -187,8 +187,10 @@ def finish(
 ) -> list[Cell]:
     """Choose the cells of every row, using the constraints for run-together rows.
 
-    Rows left with several splits are listed in ``ambiguities`` (when given, up to
-    ``MAX_KEPT_SPLITS`` splits each) so that a later stage can single one out.
+    Every row cut from run-together digits is listed in ``ambiguities`` (when given,
+    with up to ``MAX_KEPT_SPLITS`` splits) with all its admissible readings: those the
+    digits, the column types and the row's own relation allow. The constraints
+    between rows only choose what the cells show.
     """
     candidates = [
         [tuple(p.value for p in cand) for cand in row.candidates] for row in rows
@@ -202,6 +204,14 @@ def finish(
             notes.append(row.problem)
         chosen = [row.candidates[i] for i in keep]
         split = row.split and bool(chosen)
+        if split and ambiguities is not None and len(row.candidates) <= MAX_KEPT_SPLITS:
+            ambiguities.append(
+                Ambiguity(
+                    cells=list(range(len(cells), len(cells) + row.ncols)),
+                    splits=[[p.value for p in cand] for cand in row.candidates],
+                    raw=" ".join(t.raw for t in row.tokens if t.kind != "blank"),
+                )
+            )
         if split and len(chosen) == 1:
             inferred_rows += 1
         elif split:
@@ -214,14 +224,6 @@ def finish(
                 Errors.E411.format(table=table, digits=digits, row=row.label)
                 + f" Possible: {splits}{more}."
             )
-            if ambiguities is not None and len(chosen) <= MAX_KEPT_SPLITS:
-                ambiguities.append(
-                    Ambiguity(
-                        cells=list(range(len(cells), len(cells) + row.ncols)),
-                        splits=[[p.value for p in cand] for cand in chosen],
-                        raw=digits,
-                    )
-                )
         for c in range(row.ncols):
             pieces = [cand[c] for cand in chosen]
             status = "ok"

@@ -168,7 +168,9 @@ class ZoneReader:
         number = r"(?P<sign>[+\-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
         self.units_re = units_re
         self.token = re.compile(
-            r"(?P<paren>[(（][^()（）|]{0,160}[)）])"
+            # A note in brackets: on one line, or wrapped once with no number before
+            # the break ("(…计\n1条)"); one that wraps over a value is no note.
+            r"(?P<paren>[(（](?:[^()（）|\n]{0,160}|[^()（）|\n\d]{0,160}\n[^()（）|\n]{0,12})[)）])"
             r"|(?P<pipe>\|)"
             r"|(?P<nl>\n)"
             r"|(?P<ws>[ \t\r\u3000\xa0]+)"
