@@ -13,6 +13,15 @@ from pathlib import Path
 
 from ..errors import Errors, NlpError
 from ..evaluation import evaluate, format_table
+from ..evaluation.harness import (
+    MANIFEST,
+    format_entries,
+    format_rows,
+    manifest_entries,
+    score_files,
+    summary_rows,
+)
+from ..pipeline.corpus import Processor
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,8 +77,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _add_harness_flags(parser: argparse.ArgumentParser) -> None:
-    from ..evaluation.harness import MANIFEST
-
     group = parser.add_argument_group(
         "tables per layout and source format (nlp/evaluation/harness.py)"
     )
@@ -106,15 +113,6 @@ def _add_harness_flags(parser: argparse.ArgumentParser) -> None:
 def _run_harness(args: argparse.Namespace) -> int:
     if not args.layouts and not args.by_format:
         return 0
-    from ..evaluation.harness import (
-        format_entries,
-        format_rows,
-        manifest_entries,
-        score_files,
-        summary_rows,
-    )
-    from ..pipeline.corpus import Processor
-
     processor = Processor(args.config)
     out = {}
     try:

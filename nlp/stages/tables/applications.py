@@ -24,7 +24,7 @@ from .align import (
     fit_cells,
     observe,
 )
-from .rows import RowRead, constraints_for, finish, prepare
+from .rows import RowRead, TableRead, constraints_for, finish, prepare, printed
 from .streams import Constraint
 from .view import Fold, LabelMatcher, TextView, ZoneReader
 
@@ -59,8 +59,6 @@ class ApplicationsReader:
         self.column_labels = [c.labels for c in spec.columns]
 
     def read(self, view: TextView, text: str, start: int, end: int, era: str | None):
-        from .modern import TableRead, printed
-
         out = TableRead(start, end)
         hits = self.labels.find(view, start, end)
         observed = observe(view, start, end, hits, self.zones)

@@ -10,30 +10,16 @@ one cell per line, pipe rows, or numbers run together by a crawler. Table 二's 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from ...config.indicators import Relation, RowSpec, TableSpec
 from ...errors import Errors
 from .align import Observed, column_positions, faithful, fit_cells, key, observe
 from .applications import ApplicationsReader
-from .rows import RowRead, add_row, finish, prepare
+from .rows import RowRead, TableRead, add_row, finish, prepare, printed
 from .view import Fold, Hit, LabelMatcher, TextView, ZoneReader
 
 # Start of the note a table 二 gets when no header cell decided its layout.
 LAYOUT_GUESSED = "layout guessed: "
-
-
-@dataclass
-class TableRead:
-    """What a reader found: the cells and the table's extent (view indexes)."""
-
-    start: int
-    end: int
-    rows: list[RowRead] = field(default_factory=list)
-    cells: list = field(default_factory=list)
-    layout: str | None = None
-    notes: list[str] = field(default_factory=list)
-    ambiguities: list = field(default_factory=list)
 
 
 def row_check(
@@ -66,13 +52,6 @@ def row_check(
         return True
 
     return check
-
-
-def printed(
-    view: TextView, text: str, hit_start: int, hit_end: int
-) -> tuple[str, int, int]:
-    start, end = view.span(hit_start, hit_end)
-    return " ".join(text[start:end].split()), start, end
 
 
 def _zone_end(hits: Sequence[Hit], i: int, end: int) -> int:

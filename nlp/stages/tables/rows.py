@@ -16,6 +16,27 @@ from ...records import Ambiguity, Cell
 from .streams import Constraint, Piece, solve, split_row, whole_piece
 from .view import TextView, Token
 
+
+@dataclass
+class TableRead:
+    """What a reader found: the cells and the table's extent (view indexes)."""
+
+    start: int
+    end: int
+    rows: list[RowRead] = field(default_factory=list)
+    cells: list = field(default_factory=list)
+    layout: str | None = None
+    notes: list[str] = field(default_factory=list)
+    ambiguities: list = field(default_factory=list)
+
+
+def printed(
+    view: TextView, text: str, hit_start: int, hit_end: int
+) -> tuple[str, int, int]:
+    start, end = view.span(hit_start, hit_end)
+    return " ".join(text[start:end].split()), start, end
+
+
 # Candidate splits listed in a table note when a row stays ambiguous.
 MAX_LISTED = 8
 
