@@ -174,7 +174,7 @@ class Cleaner(Stage):
         mapped.delete(
             (m.start() + 2, m.end())
             for m in _BLANK_LINES.finditer(mapped.text)
-            if not _beside_value_line(mapped.text, m.start(), m.end())
+            if not _before_value_line(mapped.text, m.end())
         )
         mapped.delete(m.span() for m in _EDGE_NEWLINES.finditer(mapped.text))
 
@@ -229,18 +229,17 @@ class SpamMatcher:
         return result
 
 
-def _beside_value_line(text: str, start: int, end: int) -> bool:
-    """Whether the line before ``start`` or after ``end`` holds a single table value.
+def _before_value_line(text: str, end: int) -> bool:
+    """Whether the line after ``end`` holds a single table value.
 
     Text with one table cell a line writes a blank cell as an empty line: a run of
-    empty lines there is a run of blank cells, which collapsing would lose.
+    empty lines before a value is a run of blank cells, which collapsing would lose.
+    (Blank cells at the end of a row collapse to one: the row then has too few cells
+    and is left unread, never misread.)
     """
-    before = text[text.rfind("\n", 0, start) + 1 : start]
     after_end = text.find("\n", end)
     after = text[end : len(text) if after_end < 0 else after_end]
-    return bool(
-        _VALUE_LINE.fullmatch(before.strip()) or _VALUE_LINE.fullmatch(after.strip())
-    )
+    return bool(_VALUE_LINE.fullmatch(after.strip()))
 
 
 def _nfkc(chunk: str) -> str:
