@@ -173,13 +173,13 @@ class ApplicationsReader:
         def value(r: int, c: int):
             return values[r * width + c] if r * width + c < len(values) else None
 
-        failing = any(
-            constraint.holds(value) is False
-            and any(r in weak for r, _ in constraint.cells())
+        verdicts = [
+            constraint.holds(value)
             for constraint in constraints
-        )
+            if any(r in weak for r, _ in constraint.cells())
+        ]
         labels = ", ".join(reads[r].label for r in weak)
-        if not failing:
+        if verdicts and all(v is not False for v in verdicts) and True in verdicts:
             out.notes.append(
                 f"t3: rows {labels} were placed by their order (no label printed "
                 "beside their values); the column relations confirm them."
@@ -191,6 +191,6 @@ class ApplicationsReader:
                     cell.status = "inferred"
         out.notes.append(
             f"t3: rows {labels} were placed by their order (no label printed beside "
-            "their values) and the column relations do not confirm them: their cells "
-            "are 'inferred'."
+            "their values) and no column relation confirms them: their cells are "
+            "'inferred'."
         )

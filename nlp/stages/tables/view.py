@@ -23,6 +23,7 @@ from ...text.markers import numbering
 PUNCT = "、,，;；:：.。．“”\"'‘’《》<>〈〉()（）[]【】·/／"
 _PUNCT_CLASS = "[" + re.escape(PUNCT) + "]"
 _COMPACT = re.compile(r"(?<=[^\d\s|])[ \t\r\n\u3000\xa0]+(?=[^\d\s|])")
+_RULE_CELL = re.compile(r":?-{3,}:?")
 # Ordinals and "其中:" written in front of a label (stripped back from a label hit).
 _PREFIX = numbering().label_ordinals
 
@@ -109,7 +110,9 @@ class LabelMatcher:
             if payloads is None:
                 continue
             prefix = _PREFIX.search(s, max(0, match.start() - 12), match.start())
-            hit_start = prefix.start() if prefix else match.start()
+            # ("$" also matches before a final newline: such a prefix is no prefix.)
+            ok = prefix is not None and prefix.end() == match.start()
+            hit_start = prefix.start() if ok else match.start()
             hits.append(Hit(hit_start, match.end(), match.start(), key, payloads))
         return hits
 
@@ -206,6 +209,8 @@ class ZoneReader:
         blank, several numbers printed apart, or label text (a unit alone: none)."""
         match = self.cell.fullmatch(s, lo, hi)
         inner = s[lo:hi]
+        if _RULE_CELL.fullmatch(inner.strip()):
+            return []  # a Markdown header separator cell (---, :---:)
         a = lo + len(inner) - len(inner.lstrip())
         b = hi - (len(inner) - len(inner.rstrip()))
         if match is not None:
@@ -315,7 +320,9 @@ class ZoneReader:
             )
             raw = s[lo:hi]
             if match.group("num"):
-                zone.tokens.append(self._number(match, lo, hi, raw))
+                token = self._number(match, lo, hi, raw)
+                token.own_cell = True  # printed in a cell of its own: never split
+                zone.tokens.append(token)
             elif match.group("empty"):
                 zone.tokens.append(Token("empty", lo, hi, raw))
             else:
