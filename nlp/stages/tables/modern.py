@@ -40,6 +40,8 @@ def row_check(
         for b in range(blocks):
             off = b * width
             for left, right, op in specs:
+                if off + max(left + right) >= len(values):
+                    continue  # a prefix of the row (partial): not complete yet
                 lv = [values[off + i] for i in left]
                 rv = [values[off + i] for i in right]
                 if any(not isinstance(v, (int, float)) for v in lv + rv):
@@ -51,6 +53,8 @@ def row_check(
                     return False
         return True
 
+    # The same test on the first cells of a row being cut: complete blocks only.
+    check.partial = check  # type: ignore[attr-defined]
     return check
 
 
