@@ -224,60 +224,89 @@ class ModernReader:
                 break
         if not taken:
             return out
+        groups = self._t4_groups(taken, width)
+        columns = [c.id for c in spec.columns]
+        ncols = len(columns)
+        reads: list[RowRead] = []
+        for blocks, tokens in groups:
+            ids = [f"t4.{blk.id}.{c}" for blk in blocks for c in columns]
+            read = RowRead(
+                key="t4",
+                label="/".join(blk.labels[0] for blk in blocks),
+                label_start=view.offset(headers[0].start),
+                label_end=view.span(headers[-1].start, headers[-1].end)[1],
+                columns=[c for _ in blocks for c in columns],
+                indicators=ids,
+                column_labels=[
+                    f"{blk.labels[0]}·{c.labels[0]}"
+                    for blk in blocks
+                    for c in spec.columns
+                ],
+                units=[spec.unit] * len(ids),
+                types=[spec.type] * len(ids),
+                tokens=tokens or [],
+                zone_start=taken[0].start,
+                check=row_check(self.rel4, columns, "blocks", blocks=len(blocks)),
+            )
+            if tokens is None:
+                found = sum(len(r.values) for r in taken)
+                read.problem = Errors.E410.format(
+                    table="t4", row=read.label, found=found, expected=len(ids)
+                )
+            prepare(read, "t4", fitted=True)
+            reads.append(read)
+        out.rows = reads
+        out.cells = finish(reads, [], out.notes, view, "t4", out.ambiguities)
+        # Cell.row names the block; Cell.column the result column.
+        names = [blk for blocks, _ in groups for blk in blocks]
+        for i, cell in enumerate(out.cells):
+            cell.row = names[i // ncols].labels[0]
+            cell.column = spec.columns[i % ncols].labels[0]
+        out.end = taken[-1].end
+        return out
+
+    def _t4_groups(
+        self, taken: list[Observed], width: int
+    ) -> list[tuple[list, list | None]]:
+        """(blocks, tokens) read: one 15-cell row, or 5-cell rows each under its
+        block's header (a block whose header names none follows the previous one)."""
+        spec = self.t4
         labels = [c.labels for _ in spec.blocks for c in spec.columns]
+        blocks = list(spec.blocks)
+        ncols = len(spec.columns)
         if len(taken) == 1:
             row = taken[0]
             positions = column_positions(row.header, labels, self.fold)
             tokens = fit_cells(
                 row, width, positions if faithful([row], positions) else None
             )
-        else:
-            merged = Observed(
-                tokens=[t for r in taken for t in r.tokens],
-                start=taken[0].start,
-                end=taken[-1].end,
-            )
-            tokens = fit_cells(merged, width)
-        if tokens is None:
-            found = sum(len(r.values) for r in taken)
-            out.notes.append(
-                Errors.E410.format(
-                    table="t4", row="行政复议/行政诉讼", found=found, expected=width
-                )
-            )
-            tokens = []
-        columns = [c.id for c in spec.columns]
-        ncols = len(columns)
-        ids = [f"t4.{blk.id}.{c}" for blk in spec.blocks for c in columns]
-        read = RowRead(
-            key="t4",
-            label="/".join(blk.labels[0] for blk in spec.blocks),
-            label_start=view.offset(headers[0].start),
-            label_end=view.span(headers[-1].start, headers[-1].end)[1],
-            columns=[c for _ in spec.blocks for c in columns],
-            indicators=ids,
-            column_labels=[
-                f"{blk.labels[0]}·{c.labels[0]}"
-                for blk in spec.blocks
-                for c in spec.columns
-            ],
-            units=[spec.unit] * len(ids),
-            types=[spec.type] * len(ids),
-            tokens=tokens,
-            zone_start=taken[0].start,
-            check=row_check(self.rel4, columns, "blocks", blocks=len(spec.blocks)),
+            if tokens is not None or len(row.values) != ncols:
+                return [(blocks, tokens)]
+        per_block = [fit_cells(r, ncols) for r in taken]
+        if len(taken) < len(blocks) and all(t is not None for t in per_block):
+            out: list[tuple[list, list | None]] = []
+            nxt = 0
+            for row, tokens in zip(taken, per_block):
+                context = key(self.fold(row.context))
+                named = [
+                    (context.rfind(key(self.fold(b.labels[0]))), i)
+                    for i, b in enumerate(blocks)
+                    if key(self.fold(b.labels[0])) in context
+                ]
+                # The block named last before the values.
+                i = max(named)[1] if named else nxt
+                i = max(i, nxt)
+                if i >= len(blocks):
+                    break
+                out.append(([blocks[i]], tokens))
+                nxt = i + 1
+            return out
+        merged = Observed(
+            tokens=[t for r in taken for t in r.tokens],
+            start=taken[0].start,
+            end=taken[-1].end,
         )
-        if not tokens:
-            read.problem = out.notes.pop()
-        prepare(read, "t4", fitted=True)
-        out.rows = [read]
-        out.cells = finish([read], [], out.notes, view, "t4", out.ambiguities)
-        # Cell.row names the block; Cell.column the result column.
-        for i, cell in enumerate(out.cells):
-            cell.row = spec.blocks[i // ncols].labels[0]
-            cell.column = spec.columns[i % ncols].labels[0]
-        out.end = taken[-1].end
-        return out
+        return [(blocks, fit_cells(merged, width))]
 
     def _header_only(self, context: str) -> bool:
         """Whether text between table 四's header and its values is header words only

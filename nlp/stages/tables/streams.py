@@ -103,7 +103,9 @@ def split_row(
         column = len(cells) - 1
         if typed and not fits_types(cells[-1:], types[column:]):  # type: ignore[index]
             return False
-        return partial is None or _safe_check(partial, [p.value for p in cells])
+        if partial is None or len(cells) == ncols:  # a whole row: judged below
+            return True
+        return _safe_check(partial, [p.value for p in cells])
 
     def walk(ti: int, pos: int, cells: list[Piece]) -> None:
         nonlocal nodes
