@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 
 from ...text.fold import Fold
@@ -51,6 +52,14 @@ class Observed:
     def capacity(self) -> int:
         """How many cells the row's tokens can make at most (digits may be split)."""
         return sum(len(t.digits) if t.splittable else 1 for t in self.tokens)
+
+    @cached_property
+    def context_key(self) -> str:
+        return key(self.context)
+
+    @cached_property
+    def context_grams(self) -> set[str]:
+        return _bigrams(self.context_key)
 
 
 def key(text: str) -> str:
@@ -289,10 +298,10 @@ class LabelScorer:
         """1.0 for an exact label hit, else the best bigram recall of a label."""
         if any(payload in h.payloads for h in observed.hits):
             return 1.0
-        context = key(observed.context)
+        context = observed.context_key
         if not context:
             return 0.0
-        grams = _bigrams(context)
+        grams = observed.context_grams
         best = 0.0
         for label_key, label_grams in zip(self.keys[row], self.grams[row]):
             if len(label_key) < MIN_FUZZY_KEY:
@@ -332,11 +341,15 @@ def align(
     score: list[list[float | None]] = []
     for i in range(n):
         row: list[float | None] = []
+        ranked = sorted(range(m), key=lambda k: sims[i][k], reverse=True)
+        first = ranked[0] if ranked else None
+        top = sims[i][first] if first is not None else 0.0
+        second = sims[i][ranked[1]] if len(ranked) > 1 else 0.0
         for j in range(m):
             if not compatible(i, j):
                 row.append(None)
                 continue
-            other = max((sims[i][k] for k in range(m) if k != j), default=0.0)
+            other = second if j == first else top  # the best evidence for another row
             row.append(1.0 + 5.0 * sims[i][j] - 3.0 * other)
         score.append(row)
     table = [[0.0] * (m + 1) for _ in range(n + 1)]

@@ -137,12 +137,16 @@ class ApplicationsReader:
         self, observed: Sequence[Observed], fits, era: str | None
     ) -> tuple[str, list[RowSpec], Alignment]:
         index = {id(r): i for i, r in enumerate(self.data_rows)}
+        cache: dict[tuple[int, int], float] = {}  # both variants share most rows
         best: tuple[tuple, str, list[RowSpec], Alignment] | None = None
         for variant, rows in self.variants.items():
 
             def similarity(o: int, t: int, rows=rows) -> float:
                 row = rows[t]
-                return self.scorer.similarity(observed[o], index[id(row)], row)
+                k = (o, index[id(row)])
+                if k not in cache:
+                    cache[k] = self.scorer.similarity(observed[o], k[1], row)
+                return cache[k]
 
             def compatible(o: int, t: int) -> bool:
                 return fits[o] is not None

@@ -128,12 +128,15 @@ class Linear:
     source: str = ""
 
 
-def search(readings: Readings, constraints: Sequence[Linear]) -> list[set[int]] | None:
-    """Per ambiguity, the indexes of its splits that some joint reading satisfying
-    every constraint uses (an empty set: none does); None when the search is too
-    large. Constraints with an operand of no known reading are left out."""
-    table = readings.table
-    usable: list[tuple[Linear, float, dict[int, list[tuple[int, float]]]]] = []
+Compiled = tuple  # (constraint, fixed part, {ambiguity: [(position, coef)]})
+
+
+def compile_constraints(
+    readings: Readings, constraints: Sequence[Linear]
+) -> list[Compiled]:
+    """The constraints a search can use, fixed cells folded into the constant; one
+    with an operand of no known reading, or on no ambiguity, is left out."""
+    usable: list[Compiled] = []
     for constraint in constraints:
         fixed = constraint.constant
         groups: dict[int, list[tuple[int, float]]] = {}
@@ -150,6 +153,20 @@ def search(readings: Readings, constraints: Sequence[Linear]) -> list[set[int]] 
             fixed += coef * next(iter(options))
         if known and groups:
             usable.append((constraint, fixed, groups))
+    return usable
+
+
+def search(
+    readings: Readings, constraints: Sequence[Linear | Compiled]
+) -> list[set[int]] | None:
+    """Per ambiguity, the indexes of its splits that some joint reading satisfying
+    every constraint uses (an empty set: none does); None when the search is too
+    large. Constraints are ``Linear`` or already compiled."""
+    table = readings.table
+    usable = [c for c in constraints if isinstance(c, tuple)]
+    usable += compile_constraints(
+        readings, [c for c in constraints if isinstance(c, Linear)]
+    )
     variables = sorted(
         {k for _, _, groups in usable for k in groups},
         key=lambda k: len(table.ambiguities[k].splits),

@@ -27,7 +27,7 @@ from ...config import IndicatorSchema, schema_from
 from ...pipeline.registry import Stage, stage
 from ...records import Metric, Report, Table
 from ..metrics.numbers import MONEY_UNITS
-from .readings import Linear, Readings, search
+from .readings import Linear, Readings, compile_constraints, search
 from .relations import relation_constraints
 
 # Qualifiers of figures that are not exact enough to choose digits by.
@@ -229,10 +229,9 @@ class SplitResolver(Stage):
         # keeps it and all kept before it (a relation the table breaks settles nothing).
         readings = Readings(table)
         shown = [set(range(len(a.splits))) for a in table.ambiguities]
-        used: list[Linear] = []
-        for constraint in [*relation_constraints(self.schema, table), *settling]:
-            if not any(i in readings.where for i, _ in constraint.terms):
-                continue
+        used = compile_constraints(readings, kept)
+        candidates = [*relation_constraints(self.schema, table), *settling]
+        for constraint in compile_constraints(readings, candidates):
             survivors = search(readings, [*used, constraint])
             if survivors is None or any(
                 not s for s, a in zip(survivors, table.ambiguities) if a.splits
