@@ -80,6 +80,7 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E411 = "Table {table}: digits {digits!r} of row {row!r} split in several ways; cells kept unreadable."
     E412 = "Table {table}: digits {digits!r} of row {row!r} cannot make {n} cells; cells kept unreadable."
+    E413 = "Table {table}: no split of the digits {digits!r} of row {row!r} keeps the row's own relation ({n} cells); cells kept unreadable."
     # metrics (figures in prose, indicator mapping, text-table checks)
     E500 = "Metrics config is invalid: {detail}. Fix configs/metrics.yaml."
     E501 = "Metrics config: pattern at {where} is not a valid regex: {detail}."

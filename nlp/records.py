@@ -183,10 +183,12 @@ class Cell(Record):
 
 @dataclass
 class Ambiguity(Record):
-    """A row whose run-together digits split in several ways that all fit the table.
+    """The admissible readings of a row whose digits ran together.
 
     ``cells`` are indexes into the table's ``cells``; each entry of ``splits`` gives
-    their values in that order. A later stage may single one out (e.g. by the prose).
+    their values in that order: every cut that fits the digits, the column types, the
+    row's own relation and the exact prose. The table's other relations only choose
+    what the cells show; checks judge every reading (nlp/stages/tables/readings.py).
     """
 
     cells: list[int]

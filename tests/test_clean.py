@@ -86,3 +86,42 @@ def test_crawler_header_is_removed_but_recorded(loaded):
     assert not report.text.startswith("标题")
     assert any(r.rule == "crawler_header" for r in report.removals)
     assert report.text.startswith("平潭综合实验区2019年政府信息公开工作年度报告")
+
+
+@pytest.mark.parametrize(
+    "raw, fmt, expected",
+    [
+        # A blank cell of a table row stays a cell (class 1 of the field guide).
+        ("| 规章 | 4 |  | 9 |", "md", "| 规章 | 4 | | 9 |"),
+        # The Markdown header separator is no row; neither is a dashed page number.
+        (
+            "| 规章 | 4 |\n|---|:---:|\n| 行政许可 | 5 |",
+            "md",
+            "| 规章 | 4 |\n| 行政许可 | 5 |",
+        ),
+        (
+            "| 4.无正当理由 | 0 |\n- 3 -\n| 5.要求 | 1 |",
+            "md",
+            "| 4.无正当理由 | 0 |\n| 5.要求 | 1 |",
+        ),
+        # One cell a line: empty lines before a value are blank cells and stay.
+        ("一、本年新收\n412\n20\n\n\n3", "txt", "一、本年新收\n412\n20\n\n\n3"),
+        ("一、概述\n\n\n\n二、主动公开", "txt", "一、概述\n\n二、主动公开"),
+    ],
+)
+def test_table_cells_survive_cleaning(raw: str, fmt: str, expected: str):
+    report = make_report(raw)
+    report.source.format = fmt
+    assert Cleaner().initialize()(report).text == expected
+
+
+def test_text_converted_from_a_pdf_is_joined_like_a_pdf(loaded):
+    # markitdown's Markdown of a PDF keeps the PDF's hard wraps (field guide class 18):
+    # the lines are joined as the PDF's own, so a sentence is whole again.
+    from conftest import ROOT, clean_report
+
+    path = ROOT / "corpora" / "layouts" / "md" / "hongze-district-2024.md"
+    text = clean_report(path).text
+    assert "2024年,区政府办代表区政府受理政府信息公开申请17件" in text
+    assert "严格执行“分级审核、先审后发”程序" in text
+    assert "- 1 -" not in text

@@ -80,7 +80,7 @@ def test_scores_against_gold(run_output: Path, task: str):
 
 # The held-out gold (corpora/heldout) was annotated without the pipeline, for reports
 # the rules were not tuned on; its scores are the honest ones. Check recall there is
-# 6/8: the two misses are P8 failures the annotator marked as disputable.
+# 8/8 since P8 is checked (the two P8 failures the annotator marked as disputable).
 HELDOUT_FLOORS = {
     "meta": 1.0,
     "agency": 1.0,
@@ -89,7 +89,7 @@ HELDOUT_FLOORS = {
     "cells": 0.99,
     "metrics": 1.0,
     "indicators": 0.965,
-    "checks": 0.75,
+    "checks": 1.0,
     "weaknesses": 1.0,
     "categories": 1.0,
 }
@@ -101,7 +101,15 @@ HELDOUT_FLOORS = {
 )
 def test_no_false_alarm(run_output: Path, gold_dir: Path):
     result = evaluate(gold_dir, SAMPLE, pred_dir=run_output)
-    assert result["overall"]["checks"]["extra"] == 0, result["misses"]
+    alarms = {
+        (doc, miss["false_alarm"]["rule"], miss["false_alarm"]["indicator"])
+        for doc, tasks in result["misses"].items()
+        for miss in tasks.get("checks", [])
+        if "false_alarm" in miss
+    }
+    # A gold gap, reported for review (docs/tables.md): 主动公开政府信息数 1050 > its five
+    # printed channels 0+1000+0+0+0 breaks P8 as the heldout gold's P8 failures do.
+    assert alarms <= {("004_15ed71d81f93ac9f.txt", "P8", "pre.proactive.total")}
 
 
 @pytest.mark.slow

@@ -24,6 +24,7 @@ SHIMS = {
     "nlp.schema",
     "nlp.__main__",
     "nlp.search.__main__",
+    "nlp.view.__main__",
     "nlp.evaluation.layouts.__main__",
 }
 

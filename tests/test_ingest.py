@@ -179,3 +179,50 @@ def test_pdf_without_text_layer_asks_for_ocr(tmp_path: Path):
     assert error.value.reason == "no_text"
     assert error.value.code == "E105"
     assert "scanned.pdf" in str(error.value) and "OCR" in str(error.value)
+
+
+def test_html_spans_are_explicit_blank_cells(tmp_path: Path):
+    # A CMS table: a caption over four columns, a row label over two rows, a value
+    # over two columns, a blank written as &nbsp;.
+    page = (
+        "<html><body><table>"
+        '<tr><td colspan="4">第二十条第（一）项</td></tr>'
+        '<tr><td rowspan="2">三、本年度办理结果</td><td>（一）予以公开</td><td>5</td>'
+        "<td>&nbsp;</td></tr>"
+        '<tr><td>（二）部分公开</td><td colspan="2">7</td></tr>'
+        "</table></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    lines = [line for line in read_document(path).text.splitlines() if "|" in line]
+    assert lines == [
+        "| 第二十条第（一）项 |  |  |  |",
+        "| 三、本年度办理结果 | （一）予以公开 | 5 |  |",
+        "|  | （二）部分公开 | 7 |  |",
+    ]
+
+
+def test_docx_merged_cells_are_explicit_blank_cells(tmp_path: Path):
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=4)
+    table.cell(0, 0).merge(table.cell(0, 3)).text = "第二十条第（一）项"
+    table.cell(1, 0).merge(table.cell(2, 0)).text = "三、本年度办理结果"
+    for (i, j), value in {
+        (1, 1): "（一）予以公开",
+        (1, 2): "5",
+        (2, 1): "（二）部分公开",
+    }.items():
+        table.cell(i, j).text = value
+    table.cell(2, 2).merge(table.cell(2, 3)).text = "7"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path = tmp_path / "report.docx"
+    path.write_bytes(buffer.getvalue())
+    lines = [line for line in read_document(path).text.splitlines() if "|" in line]
+    assert lines == [
+        "| 第二十条第（一）项 |  |  |  |",
+        "| 三、本年度办理结果 | （一）予以公开 | 5 |  |",
+        "|  | （二）部分公开 | 7 |  |",
+    ]

@@ -335,7 +335,9 @@ def test_one_office_share_reports_no_cell(extractor, linker):
 def test_no_table_cell_is_not_assessable(extractor, linker):
     report = linker(extractor(make_report(HUAIAN, template="2021")))
     assert {c.verdict for c in report.checks} == {"not_assessable"}
-    assert len(report.checks) == 9
+    # 9 figures with an indicator, and 行政诉讼46件 checked as the sum of both
+    # litigation blocks (Metric.parts)
+    assert len(report.checks) == 10
 
 
 @pytest.mark.parametrize("cell_unit", ["万元", None])  # None: the stat table's own 万元

@@ -92,3 +92,169 @@ def test_prose_counting_new_plus_carried_over_is_no_fail():
     (check,) = report.checks
     assert check.verdict == "pass" and check.right == 75
     assert report.metrics[0].indicator is None  # reports 一 + 二, no single cell
+
+
+# ------------------------------------------------------------- the split solver
+
+
+def _metric(text, value, indicator=None, parts=(), unit="件"):
+    from nlp.records import Metric
+
+    return Metric(
+        "m",
+        0,
+        1,
+        text,
+        value,
+        None,
+        None,
+        None,
+        unit,
+        None,
+        indicator,
+        None,
+        list(parts),
+    )
+
+
+def _solve(text, metrics, year=2024):
+    from nlp.stages.checks import TableChecker, TextTableChecker
+    from nlp.stages.tables import SplitResolver, TableParser
+
+    report = make_report(text, year=year)
+    report = TableParser().initialize()(report)
+    report.metrics = list(metrics)
+    for stage in (SplitResolver(), TableChecker(), TextTableChecker()):
+        report = stage.initialize()(report)
+    cells = {c.indicator: c for t in report.tables for c in t.cells if c.indicator}
+    return report, cells
+
+
+# huaian-city-2024's table 四 as a crawl without markup writes it: 15 cells, 26 digits.
+T4_RUN = (
+    "四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼未经复议直接起诉复议后起诉结果维持结果纠正"
+    "其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计"
+    "72641783735113481261211620"
+)
+T4_GOLD = [72, 64, 178, 37, 351, 13, 4, 8, 1, 26, 12, 1, 1, 6, 20]
+T4_IDS = [
+    f"t4.{b}.{c}"
+    for b in ("review", "lit_direct", "lit_after")
+    for c in ("upheld", "corrected", "other", "pending", "total")
+]
+
+
+def test_prose_figures_and_prose_sums_settle_a_crawled_table():
+    # The report's prose: 行政复议351件, 其中结果维持72件 …; 行政诉讼46件, 其中结果维持25件 …
+    # (sums over both litigation blocks: Metric.parts).
+    review = [
+        _metric("复议", v, f"t4.review.{c}")
+        for v, c in zip(
+            T4_GOLD[:5], ("upheld", "corrected", "other", "pending", "total")
+        )
+    ]
+    litigation = [
+        _metric("诉讼", v, None, [f"t4.lit_direct.{c}", f"t4.lit_after.{c}"])
+        for v, c in (
+            (25, "upheld"),
+            (5, "corrected"),
+            (9, "other"),
+            (7, "pending"),
+            (46, "total"),
+        )
+    ]
+    report, cells = _solve(T4_RUN, [])
+    assert any(cells[i].value is None for i in T4_IDS)  # the digits alone: not all
+    report, cells = _solve(T4_RUN, review + litigation)
+    assert [(cells[i].value, cells[i].status) for i in T4_IDS] == [
+        (v, "inferred") for v in T4_GOLD
+    ]
+    sums = [c for c in report.checks if c.kind == "text_table" and c.indicator is None]
+    assert [c.verdict for c in sums] == ["pass"] * 5
+    # A prose sum no reading agrees with is no evidence, and fails its check.
+    wrong = litigation[:4] + [_metric("诉讼", 47, None, litigation[4].parts)]
+    report, _ = _solve(T4_RUN, review + wrong)
+    verdicts = [c.verdict for c in report.checks if c.kind == "text_table"]
+    assert verdicts.count("fail") == 1
+
+
+RULES_RUN = "第二十条第(一)项信息内容本年制发件数本年废止件数现行有效件数规章1011"
+
+
+@pytest.mark.parametrize(
+    "value, verdict, made",
+    [
+        (10, "pass", 10),  # one reading (10|1|1) gives the prose value: it is taken
+        (1, "pass", 1),  # (1|0|11)
+        (5, "fail", None),  # no reading of 1011 gives 5: a prose-vs-table fail
+    ],
+)
+def test_text_table_fails_only_when_no_reading_agrees(value, verdict, made):
+    report, cells = _solve(RULES_RUN, [_metric("规章", value, "t2.rules.made")])
+    (tt,) = [c for c in report.checks if c.kind == "text_table"]
+    assert tt.verdict == verdict
+    assert cells["t2.rules.made"].value == made
+
+
+def test_text_table_on_an_unsettled_reading_is_uncertain():
+    from nlp.stages.checks import TextTableChecker
+    from nlp.stages.tables import TableParser
+
+    report = TableParser().initialize()(make_report(RULES_RUN, year=2024))
+    report.metrics = [_metric("规章", 10, "t2.rules.made")]  # no solver: two readings
+    report = TextTableChecker().initialize()(report)
+    (tt,) = report.checks
+    assert tt.verdict == "uncertain" and "readings" in tt.message
+
+
+T3_DENIED = (
+    "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)\n"
+    "一、本年新收政府信息公开申请数量| 4 | 2 | 0 | 0 | 3 | 0 |  |\n"
+    "(三)不予公开\n1.属于国家秘密0 0 0 0 0 0 0\n2.其他法律行政法规禁止公开1 0 0 0 0 0 1\n"
+    "3.危及“三安全一稳定”0 0 0 0 0 0 0\n4.保护第三方合法权益2 0 0 0 0 0 2\n"
+    "5.属于三类内部事务信息0 0 0 0 0 0 0\n6.属于四类过程性信息0 0 0 0 0 0 0\n"
+    "7.属于行政执法案卷0 0 0 0 0 0 0\n8.属于行政查询事项0 0 0 0 0 0 0\n"
+)
+
+
+@pytest.mark.parametrize(
+    "metric, verdict",
+    [
+        # 不予公开答复3件: the group (三) has no row of its own; its figure is the sum.
+        (_metric("不予公开答复3件", 3, None, ["t3.denied.total"]), "pass"),
+        (_metric("不予公开答复9件", 9, None, ["t3.denied.total"]), "fail"),
+        # 总计 left blank: the figure is compared with its row's sum (4+2+0+0+3+0).
+        (_metric("收到申请9件", 9, "t3.new.total"), "pass"),
+        (_metric("收到申请8件", 8, "t3.new.total"), "fail"),
+    ],
+)
+def test_group_sums_and_a_blank_total(metric, verdict):
+    report, _ = _solve(T3_DENIED, [metric], year=2022)
+    (tt,) = [c for c in report.checks if c.kind == "text_table"]
+    assert tt.verdict == verdict
+    if metric.parts:
+        assert tt.indicator == "t3.denied.total" and len(tt.evidence) == 1 + 8
+
+
+def test_previous_year_settles_through_the_hook():
+    # pingtan-county-2012 without its prose: the 2011 report's 历年累计 (1516 items)
+    # is the C1 evidence a corpus step hands over: 3542 − 1516 = 2026.
+    from nlp.stages.tables import SplitResolver, TableParser
+
+    text = COUNTY_2012.replace("2012年主动公开政府信息2026条。", "")
+    report = TableParser().initialize()(make_report(text, year=2012))
+    resolver = SplitResolver().initialize()
+    (table,) = report.tables
+    settling = resolver.previous_year_constraints(
+        table, {"pre.proactive.total#cumulative": 1516}
+    )
+    assert [c.source for c in settling] == ["C1"]
+    resolver.settle(table, [], settling)
+    cells = {c.indicator: c for c in table.cells if c.indicator}
+    assert (
+        cells["pre.proactive.total"].value,
+        cells["pre.proactive.total"].status,
+    ) == (
+        2026,
+        "inferred",
+    )

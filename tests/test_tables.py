@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from conftest import ROOT
 
 from nlp.config import load_schema
 from nlp.config.indicators import parse_schema
@@ -588,3 +589,258 @@ def test_solve_uses_relations_between_rows():
     assert solve(
         [[(9,)], [(2,), (4,)], [(3,)]], [Constraint("eq", ((0, 0),), ((1, 0), (2, 0)))]
     )[1] == [0, 1]
+
+
+# ------------------------------------------- layouts of docs/../FIELD-GUIDE.md classes
+
+
+def cleaned(text: str, fmt: str = "md"):
+    """``text`` as the cleaner leaves it (the tables stage reads cleaned text)."""
+    from conftest import make_report
+
+    from nlp.stages.normalize import Cleaner
+
+    report = make_report(text)
+    report.source.format = fmt
+    return Cleaner().initialize()(report).text
+
+
+# Blank pipe cells (class 1): never deleted, never merged into a neighbour.
+BLANK_CELLS = """| (本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和) | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |
+|---|---|---|---|---|---|---|---|
+| 一、本年新收政府信息公开申请数量 | 412 | 20 |  |  | 3 | 1 | 436 |
+| (七)总计 | 412 | 20 |  |  | 3 | 1 | 436 |
+| 四、结转下年度继续办理 | 43 |  |  |  |  | 6 | 49 |
+"""
+
+# A PDF-to-Markdown conversion (class 2): a label lifted out of the grid, below its row.
+DETACHED = """(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)
+| (三)不予公开 | 1.属于国家秘密 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 3 | 0 | 0 | 0 | 0 | 0 | 3 |
+| 3.危及“三安全一稳定” | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+2.其他法律行政法规禁
+止公开
+"""
+
+# Table 四 whose header words are stacked a word a line (class 3).
+STACKED_T4 = """四、政府信息公开行政复议、行政诉讼情况
+行政复议 行政诉讼
+未经复议直接起诉 复议后起诉
+结果 结果 其他 尚未 总计 结果 结果 其他 尚未 总计 结果 结果 其他 尚未 总计
+维持 纠正 结果 审结 维持 纠正 结果 审结 维持 纠正 结果 审结
+| 5 | 0 | 1 | 0 | 6 | 0 | 0 | 0 | 1 | 1 | 2 | 0 | 0 | 0 | 2 |
+"""
+
+# Separator rows under every fragment (class 4): dropped at cleaning, never a row.
+SEPARATORS = """### 行政复议
+| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |
+|----------|----------|----------|----------|------|
+| 4 | 1 | 0 | 2 | 7 |
+"""
+
+# Numbers printed in cells of their own, too few for the columns (class 11).
+TOO_FEW = """第二十条第(一)项
+9
+(其中修订 3 件)
+| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |
+| 规章 | 4 | 120 |
+"""
+
+# A signed column among counts (class 6, 2019 layout, digits run together).
+SIGNED = (
+    "第二十条第(一)项\n信息内容本年新制作数量本年新公开数量对外公开总数量\n规章0 0 0\n"
+    "第二十条第(六)项\n信息内容上一年项目数量本年增/减处理决定数量\n行政处罚3120 -5260\n"
+)
+
+# A unit-suffixed last cell before the next line (class 21).
+UNIT_LAST = (
+    "第二十条第(一)项\n| 信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量 |\n"
+    "| 规章 | 0 | 0 | 0 |\n第二十条第(九)项\n| 信息内容 | 采购项目数量 | 采购总金额 |\n"
+    "| 政府集中采购 | 3 | 5200元\n三、收到和处理政府信息公开申请情况\n"
+)
+
+# One cell a line, blank cells as empty lines.
+ONE_CELL_BLANKS = (
+    "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)\n自然人\n商业企业\n科研机构\n"
+    "社会公益组织\n法律服务机构\n其他\n总计\n一、本年新收政府信息公开申请数量\n412\n20\n\n\n3\n1\n436\n"
+    "二、上年结转政府信息公开申请数量\n\n0\n0\n0\n0\n0\n0\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text, year, expected",
+    [
+        (
+            BLANK_CELLS,
+            2022,
+            {
+                "t3.new.natural": (412, "ok"),
+                "t3.new.research": (None, "empty"),
+                "t3.new.nonprofit": (None, "empty"),
+                "t3.new.legal_service": (3, "ok"),
+                "t3.new.total": (436, "ok"),
+                "t3.carried_out.commercial": (None, "empty"),
+                "t3.carried_out.other_org": (6, "ok"),
+                "t3.carried_out.total": (49, "ok"),
+            },
+        ),
+        (
+            DETACHED,
+            2022,
+            {
+                "t3.denied_secret.total": (0, "ok"),
+                # Placed by its order alone, and no column relation can confirm it in
+                # this cut: read, but `inferred` (a check never fails on it).
+                "t3.denied_law.natural": (3, "inferred"),
+                "t3.denied_law.total": (3, "inferred"),
+                "t3.denied_safety.total": (0, "ok"),
+            },
+        ),
+        (
+            STACKED_T4,
+            2022,
+            {
+                "t4.review.other": (1, "ok"),
+                "t4.review.total": (6, "ok"),
+                "t4.lit_direct.total": (1, "ok"),
+                "t4.lit_after.upheld": (2, "ok"),
+                "t4.lit_after.total": (2, "ok"),
+            },
+        ),
+        (
+            SEPARATORS,
+            2022,
+            {
+                "t4.review.upheld": (4, "ok"),
+                "t4.review.pending": (2, "ok"),
+                "t4.review.total": (7, "ok"),
+            },
+        ),
+        (
+            TOO_FEW,
+            2022,
+            {
+                "t2.rules.made": (None, "unreadable"),
+                "t2.rules.repealed": (None, "unreadable"),
+                "t2.rules.valid": (None, "unreadable"),
+            },
+        ),
+        (
+            SIGNED,
+            2019,
+            {
+                "t2.punishment.prev_items": (3120, "inferred"),
+                "t2.punishment.change": (None, "unreadable"),
+                "t2.punishment.decisions": (None, "unreadable"),
+            },
+        ),
+        (
+            UNIT_LAST,
+            2019,
+            {"t2.procurement.items": (3, "ok"), "t2.procurement.amount": (5200, "ok")},
+        ),
+        (
+            ONE_CELL_BLANKS,
+            2022,
+            {
+                "t3.new.commercial": (20, "ok"),
+                "t3.new.research": (None, "empty"),
+                "t3.new.nonprofit": (None, "empty"),
+                "t3.new.legal_service": (3, "ok"),
+                "t3.new.total": (436, "ok"),
+                "t3.carried_in.natural": (None, "empty"),
+                "t3.carried_in.total": (0, "ok"),
+            },
+        ),
+    ],
+    ids=[
+        "blank-pipe-cells",
+        "label-below-its-row",
+        "stacked-t4-header",
+        "separator-rows",
+        "too-few-own-cells",
+        "signed-column",
+        "unit-last-cell",
+        "one-cell-a-line-blanks",
+    ],
+)
+def test_field_guide_shapes(parser, text, year, expected):
+    text = cleaned(text)
+    _, cells = cells_of(parser, text, year)
+    got = {
+        iid: (cells[iid].value, cells[iid].status) for iid in expected if iid in cells
+    }
+    assert got == expected
+    for iid, (_, status) in expected.items():
+        if status == "ok":
+            assert text[cells[iid].start : cells[iid].end] == cells[iid].raw
+
+
+def test_order_fills_only_a_decided_gap(parser):
+    # One row printed without its label where two template rows are missing between
+    # its neighbours: the order cannot say which, so it is not read (and noted).
+    text = DETACHED.replace("| 3.危及“三安全一稳定” |", "| 4.保护第三方合法权益 |")
+    tables, cells = cells_of(parser, cleaned(text), 2022)
+    assert "t3.denied_law.natural" not in cells
+    assert "t3.denied_safety.natural" not in cells
+    assert cells["t3.denied_third_party.total"].value == 0
+    assert any("fits several template rows" in n for n in tables[0].notes)
+
+
+def test_a_split_breaking_its_row_relation_is_unreadable(parser):
+    # 7000008 can only be 7|0|0|0|0|0|8, which breaks R2 (7 ≠ 8): unreadable, and
+    # no admissible reading is recorded for a check to judge.
+    text = (
+        "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)\n"
+        "一、本年新收政府信息公开申请数量7000008\n二、上年结转政府信息公开申请数量0 0 0 0 0 0 0\n"
+    )
+    tables, cells = cells_of(parser, text, 2022)
+    new = [cells[f"t3.new.{c}"] for c in ("natural", "total")]
+    assert [(c.value, c.status) for c in new] == [(None, "unreadable")] * 2
+    assert tables[0].ambiguities == []
+    assert any("[E413]" in n for n in tables[0].notes)
+
+
+def test_html_spans_become_blank_cells(parser, tmp_path):
+    from conftest import clean_report
+
+    page = (
+        "<html><body><p>二、主动公开政府信息情况</p><table>"
+        '<tr><td colspan="4">第二十条第（一）项</td></tr>'
+        "<tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>"
+        "<tr><td>规章</td><td>1</td><td>&nbsp;</td><td>11</td></tr>"
+        '<tr><td colspan="4">第二十条第（五）项</td></tr>'
+        '<tr><td>信息内容</td><td colspan="3">本年处理决定数量</td></tr>'
+        '<tr><td>行政许可</td><td colspan="3">12</td></tr>'
+        "</table></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    _, cells = cells_of(parser, clean_report(path).text, 2022)
+    assert (cells["t2.rules.repealed"].value, cells["t2.rules.repealed"].status) == (
+        None,
+        "empty",
+    )
+    assert (cells["t2.rules.valid"].value, cells["t2.licensing.decisions"].value) == (
+        11,
+        12,
+    )
+
+
+def test_order_placed_rows_confirmed_by_the_relations(parser):
+    # huaian-city-2024 as a pipe table, one row's label lost: the row between its
+    # neighbours is placed by its order, and R1/R3 confirm it; with a value that
+    # breaks R3 it is still placed, but `inferred`.
+    path = ROOT / "corpora" / "layouts" / "md_pipe" / "huaian-city-2024.md"
+    source = path.read_text(encoding="utf-8").replace("2.其他法律行政法规禁止公开", "")
+    for text, status in (
+        (source, "ok"),
+        (source.replace("| 30 | 1 |", "| 31 | 1 |"), "inferred"),
+    ):
+        tables, cells = cells_of(parser, cleaned(text), 2024)
+        t3 = next(t for t in tables if t.kind == "t3")
+        assert len(t3.cells) == 25 * 7
+        assert cells["t3.denied_law.commercial"].value == 1
+        assert cells["t3.denied_law.total"].status == status
+        assert {c.status for c in t3.cells if "denied_law" not in c.indicator} == {"ok"}
+        assert any("placed by their order" in n for n in t3.notes)

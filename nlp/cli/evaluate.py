@@ -14,6 +14,15 @@ from pathlib import Path
 from ..errors import Errors, NlpError
 from ..evaluation import evaluate, format_table
 from ..evaluation.crossval import crossval, default_gold_dirs, format_crossval
+from ..evaluation.harness import (
+    MANIFEST,
+    format_entries,
+    format_rows,
+    manifest_entries,
+    score_files,
+    summary_rows,
+)
+from ..pipeline.corpus import Processor
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         "--misses", action="store_true", help="print what each task got wrong"
     )
     parser.add_argument("--quiet", action="store_true", help="overall scores only")
+    _add_harness_flags(parser)
     # Agency-grouped cross-validation (nlp.evaluation.crossval).
     parser.add_argument(
         "--cv",
@@ -81,8 +91,91 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
         )
-    if args.cv is not None:
-        return _crossval(args)
+    code = _run_harness(args)
+    if code or args.cv is None:
+        return code
+    return _crossval(args)
+
+
+# ------------------------------------------------ the tables, per layout and format
+
+
+def _add_harness_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "tables per layout and source format (nlp/evaluation/harness.py)"
+    )
+    group.add_argument(
+        "--layouts",
+        nargs="?",
+        type=Path,
+        const=MANIFEST,
+        default=None,
+        metavar="MANIFEST",
+        help="also read back every layout rendering the manifest lists (default "
+        "corpora/layouts/manifest.json) and print cells and false fails per layout",
+    )
+    group.add_argument(
+        "--only-layouts",
+        default=None,
+        help="comma-separated layouts of --layouts to read (default: all)",
+    )
+    group.add_argument(
+        "--by-format",
+        action="store_true",
+        help="also print cells and false fails per source format of the gold's corpus",
+    )
+    group.add_argument(
+        "--harness-misses",
+        action="store_true",
+        help="print each cell missed and each false fail of --layouts/--by-format",
+    )
+    group.add_argument(
+        "--harness-json", type=Path, default=None, help="write those scores as JSON"
+    )
+
+
+def _run_harness(args: argparse.Namespace) -> int:
+    if not args.layouts and not args.by_format:
+        return 0
+    processor = Processor(args.config)
+    out = {}
+    try:
+        if args.by_format:
+            corpus = args.corpus or args.gold.parent / "sample"
+            out["formats"] = score_files(format_entries(args.gold, corpus), processor)
+        if args.layouts:
+            only = (
+                [x.strip() for x in args.only_layouts.split(",") if x.strip()]
+                if args.only_layouts
+                else None
+            )
+            entries = manifest_entries(args.layouts, only)
+            out["layouts"] = score_files(entries, processor)
+    except NlpError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    titles = {
+        "formats": f"Tables per source format of {args.gold}:",
+        "layouts": f"Tables per layout of {args.layouts}:",
+    }
+    for key, groups in out.items():
+        print()
+        print(format_rows(summary_rows(groups), titles[key]))
+        if args.harness_misses:
+            for name, group in sorted(groups.items()):
+                for miss in group.misses:
+                    print(name, json.dumps(miss, ensure_ascii=False))
+    if args.harness_json:
+        data = {
+            key: {
+                "summary": summary_rows(groups),
+                "groups": {n: g.to_json() for n, g in groups.items()},
+            }
+            for key, groups in out.items()
+        }
+        args.harness_json.write_text(
+            json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     return 0
 
 

@@ -93,6 +93,18 @@ class Relation:
     right_one_of: tuple[tuple[str, ...], ...] = ()
     closed: bool = False
     indicator: str | None = None
+    # The right side is the operands the table prints (a local table's breakdown).
+    partial: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group label of a table (table 三's （三）不予公开) whose figure is the sum of
+    its rows, column by column: ``<table>.<id>.<column>`` names that sum."""
+
+    id: str
+    table: str
+    rows_one_of: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -120,16 +132,39 @@ class IndicatorSchema:
     relations: tuple[Relation, ...]
     required_sections: tuple[str, ...]
     indicators: dict[str, Indicator]
+    groups: dict[str, Group] = field(default_factory=dict)
 
     def relations_for(self, table: str) -> list[Relation]:
         return [r for r in self.relations if r.table == table]
+
+    def expand(self, ids: list[str] | tuple[str, ...], present: set[str]) -> list[str]:
+        """Cell ids for ``ids``, a group's sum (t3.denied.total) replaced by its rows'
+        cells: the first alternative of rows the table prints (``present``)."""
+        out: list[str] = []
+        for iid in ids:
+            kind, _, rest = iid.partition(".")
+            group_id, _, column = rest.partition(".")
+            group = self.groups.get(f"{kind}.{group_id}")
+            if group is None or not column:
+                out.append(iid)
+                continue
+            options = [
+                [f"{kind}.{r}.{column}" for r in rows] for rows in group.rows_one_of
+            ]
+            chosen = next(
+                (o for o in options if all(c in present for c in o)),
+                next((o for o in options if any(c in present for c in o)), options[0]),
+            )
+            out += chosen
+        return out
 
 
 # ---------------------------------------------------------------------------- loading
 
 _TOP_KEYS = frozenset(
-    ["version", "units", "fold", "tables", "relations", "required_sections"]
+    ["version", "units", "fold", "tables", "relations", "required_sections", "groups"]
 )
+_GROUP_KEYS = frozenset(["id", "table", "rows", "rows_one_of", "labels"])
 _TABLE_KEYS = frozenset(
     [
         "kind",
@@ -174,6 +209,7 @@ _RELATION_KEYS = frozenset(
         "right_one_of",
         "closed",
         "indicator",
+        "partial",
     ]
 )
 
@@ -356,6 +392,34 @@ class _Loader:
             ),
         )
 
+    def group(self, data: Any, where: str, tables: dict[str, TableSpec]) -> Group:
+        data = self.keys(data, _GROUP_KEYS, where)
+        table = tables.get(data.get("table"))
+        if table is None:
+            raise self.unknown(where, "table", data.get("table"))
+        gid = data.get("id")
+        if not isinstance(gid, str) or not gid:
+            raise self.invalid(where, "group has no id")
+        if any(r.id == gid for r in table.rows):
+            raise ConfigError(
+                Errors.E401.format(path=self.path, what="row", id=gid, where=where)
+            )
+        options = []
+        if data.get("rows") is not None:
+            options.append(self.strings(data.get("rows"), f"{where}.rows"))
+        for alt in data.get("rows_one_of") or []:
+            options.append(self.strings(alt, f"{where}.rows_one_of"))
+        if not options:
+            raise self.invalid(where, "a group needs rows or rows_one_of")
+        known = {r.id for r in table.rows if r.id}
+        for operand in (x for alt in options for x in alt):
+            if operand not in known:
+                raise self.unknown(where, "row", operand)
+        self.strings(data.get("labels"), f"{where}.labels", required=False)
+        return Group(
+            id=f"{table.kind}.{gid}", table=table.name, rows_one_of=tuple(options)
+        )
+
     def relation(self, data: Any, where: str, tables: dict[str, TableSpec]) -> Relation:
         data = self.keys(data, _RELATION_KEYS, where)
         table = tables.get(data.get("table"))
@@ -389,6 +453,7 @@ class _Loader:
             right_one_of=one_of,
             closed=bool(data.get("closed", False)),
             indicator=data.get("indicator") or left[0],
+            partial=bool(data.get("partial", False)),
         )
 
 
@@ -504,6 +569,11 @@ def parse_schema(data: dict[str, Any], path: str = "<dict>") -> IndicatorSchema:
         loader.relation(r, f"relations[{i}]", tables)
         for i, r in enumerate(data.get("relations") or [])
     )
+    groups = {}
+    for i, g in enumerate(data.get("groups") or []):
+        group = loader.group(g, f"groups[{i}]", tables)
+        loader.unique([*groups, group.id], "group", "groups")
+        groups[group.id] = group
     return IndicatorSchema(
         version=str(data.get("version")),
         path=path,
@@ -515,4 +585,5 @@ def parse_schema(data: dict[str, Any], path: str = "<dict>") -> IndicatorSchema:
             data.get("required_sections"), "required_sections", required=False
         ),
         indicators=_catalogue(tables, loader),
+        groups=groups,
     )

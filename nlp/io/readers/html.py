@@ -154,19 +154,59 @@ def _walk(element, parts: list[str]) -> None:
 
 
 def _table(table, parts: list[str]) -> None:
-    """One line per row, cells joined by ' | ' (the pipe-row shape the parsers read)."""
+    """One line per row, ``| a | b |``, every grid position a cell.
+
+    A cell spanning several columns (colspan) or rows (rowspan) keeps its text at its
+    top-left position; the positions it covers become explicit blank cells, so that a
+    value stays under its column header and a blank cell is never lost. A layout
+    table holding other tables is walked as ordinary blocks.
+    """
+    if any(True for _ in table.iterdescendants("table")):
+        parts.append("\n")
+        for child in table:
+            _walk(child, parts)
+        parts.append("\n")
+        return
     parts.append("\n")
+    for cells in _grid(table):
+        if any(cells):
+            parts.append("| " + " | ".join(cells) + " |\n")
+    parts.append("\n")
+
+
+def _span(cell, name: str) -> int:
+    value = (cell.get(name) or "").strip()
+    return min(int(value), 200) if value.isdigit() and int(value) > 1 else 1
+
+
+def _fill_covered(cells: list[str], covered: dict[int, int]) -> None:
+    """Blank cells for the positions a rowspan above covers at the row's end."""
+    while covered.get(len(cells), 0) > 0:
+        covered[len(cells)] -= 1
+        cells.append("")
+
+
+def _grid(table) -> list[list[str]]:
+    """The table's rows with spans expanded into explicit blank cells."""
+    rows: list[list[str]] = []
+    covered: dict[int, int] = {}  # column -> rows a rowspan above still covers
     for row in table.iter("tr"):
-        cells = []
+        cells: list[str] = []
         for cell in row:
             if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
                 continue
-            value = " ".join(cell.text_content().split())
-            cells.append(value)
-            # Repeat a colspan cell so that column positions stay aligned.
-            span = cell.get("colspan")
-            if span and span.isdigit() and int(span) > 1:
-                cells.extend([value] * (int(span) - 1))
-        if any(cells):
-            parts.append(" | ".join(cells) + " |\n")
-    parts.append("\n")
+            _fill_covered(cells, covered)
+            colspan, rowspan = _span(cell, "colspan"), _span(cell, "rowspan")
+            start = len(cells)
+            cells.append(" ".join(cell.text_content().split()))
+            cells.extend([""] * (colspan - 1))
+            if rowspan > 1:
+                for column in range(start, start + colspan):
+                    covered[column] = rowspan - 1
+        # Columns still covered by a rowspan after the row's last cell.
+        while any(n > 0 for c, n in covered.items() if c >= len(cells)):
+            if covered.get(len(cells), 0) > 0:
+                covered[len(cells)] -= 1
+            cells.append("")
+        rows.append(cells)
+    return rows

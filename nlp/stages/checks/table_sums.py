@@ -1,9 +1,12 @@
 """Stage ``table_checks.v1``: the arithmetic of every table.
 
 ``sum`` checks instantiate each relation of configs/indicators.yaml (R1-R4 for tables
-三 and 四, P1/P2/P5/P6/P7 for the pre-2019 table) per column, row or block. A missing
-or blank operand gives ``not_assessable``, an unreadable one ``uncertain``: only
-numbers read as printed (or split unambiguously) can ``fail``.
+三 and 四, P1/P2/P5-P8 for the pre-2019 table) per column, row or block, and judge it
+over every admissible reading of its operands (interval semantics, as Arelle treats
+XBRL calculations; nlp/stages/tables/readings.py): ``fail`` only when every reading
+fails, ``uncertain`` when some reading passes and some fails or an operand has no
+known reading (unreadable, or a row placed by order alone), ``not_assessable`` when an
+operand is missing or blank. An ``inferred`` operand never makes a ``fail`` by itself.
 """
 
 from __future__ import annotations
@@ -15,10 +18,7 @@ from ...config import IndicatorSchema, schema_from
 from ...config.indicators import Relation
 from ...pipeline.registry import Stage, stage
 from ...records import Cell, Check, Evidence, Report, Table
-
-
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+from ..tables.readings import Readings
 
 
 @stage(
@@ -59,6 +59,7 @@ class TableChecker(Stage):
             if cell.indicator and cell.indicator not in cells:
                 cells[cell.indicator] = cell
                 order[cell.indicator] = i
+        readings = Readings(table)
         out: list[Check] = []
         for relation in self.schema.relations:
             if self.kind_of[relation.table] != table.kind:
@@ -68,7 +69,15 @@ class TableChecker(Stage):
             ):
                 if relation.closed and not self._closed(relation, table, order):
                     continue
-                out.append(self._check(relation, left, right, indicator, label, cells))
+                if relation.partial:  # the parts this table prints
+                    right = [r for r in right if r in cells]
+                    if not right:
+                        continue
+                out.append(
+                    self._check(
+                        relation, left, right, indicator, label, cells, order, readings
+                    )
+                )
         return out
 
     def _instances(
@@ -153,9 +162,11 @@ class TableChecker(Stage):
         indicator: str,
         where: str,
         cells: dict[str, Cell],
+        order: dict[str, int],
+        readings: Readings,
     ) -> Check:
         evidence = []
-        missing, unreadable, inferred = [], [], []
+        missing, unknown = [], []
         for ref in list(left) + list(right):
             cell = cells.get(ref)
             if cell is None:
@@ -164,61 +175,89 @@ class TableChecker(Stage):
             evidence.append(
                 Evidence(ref=ref, start=cell.start, end=cell.end, value=cell.value)
             )
-            if cell.status == "unreadable":
-                unreadable.append(ref)
-            elif cell.value is None:
+            if readings.blank(order[ref]):
                 missing.append(ref)
-            elif cell.status == "inferred":
-                inferred.append(ref)
+            elif readings.options(order[ref]) is None:
+                unknown.append(ref)
         name = f"{relation.rule} {where}".strip()
-        if missing or unreadable:
-            verdict = "not_assessable" if missing else "uncertain"
-            why = (
-                ("missing or blank: " + ", ".join(missing))
-                if missing
-                else ("unreadable: " + ", ".join(unreadable))
-            )
+
+        def check(verdict: str, why: str, **numbers) -> Check:
             return Check(
                 id="",
                 kind="sum",
                 rule=relation.rule,
-                verdict=verdict,
+                verdict=verdict,  # type: ignore[arg-type]
                 evidence=evidence,
                 indicator=indicator,
                 message=f"{name}: {why}",
+                **numbers,
             )
-        lsum = sum(cells[r].value for r in left)  # type: ignore[misc]
-        rsum = sum(cells[r].value for r in right)  # type: ignore[misc]
-        lsum, rsum = _tidy(lsum), _tidy(rsum)
+
+        if missing:
+            return check("not_assessable", "missing or blank: " + ", ".join(missing))
+        if unknown:
+            return check("uncertain", "no reading of: " + ", ".join(unknown))
+        verdict = readings.judge(
+            relation.op, [order[r] for r in left], [order[r] for r in right]
+        )
+        several = [
+            r for r in list(left) + list(right) if len(readings.options(order[r])) > 1
+        ]
+        if verdict in ("unknown", "missing"):
+            return check("uncertain", "the readings of its operands cannot be combined")
+        if several:
+            # Run-together digits with several admissible readings: judged over all.
+            listing = ", ".join(several)
+            if verdict == "mixed":
+                return check(
+                    "uncertain",
+                    f"some readings of the run-together digits of {listing} keep the "
+                    "relation and some do not",
+                )
+            shown = all(cells[r].value is not None for r in list(left) + list(right))
+            numbers = (
+                self._numbers(relation, left, right, indicator, cells) if shown else {}
+            )
+            return check(
+                verdict,
+                f"{'every' if verdict == 'pass' else 'no'} reading of the "
+                f"run-together digits of {listing} keeps the relation",
+                **numbers,
+            )
+        numbers = self._numbers(relation, left, right, indicator, cells)
+        lsum, rsum = numbers["left"], numbers["right"]
         # The operands as printed, so a reader sees the arithmetic: "0 ≠ 10+1+0+0 (11)".
         left_text = _operands(left, cells, lsum)
         right_text = _operands(right, cells, rsum)
+        ok = verdict == "pass"
         if relation.op == "le":
-            ok = lsum <= rsum + 1e-9
-            expected = None
             relation_text = f"{left_text} ≤ {right_text}"
         else:
-            ok = _close(lsum, rsum)
+            relation_text = f"{left_text} {'=' if ok else '≠'} {right_text}"
+        inferred = [
+            r for r in list(left) + list(right) if cells[r].status == "inferred"
+        ]
+        if inferred:
+            relation_text += " (operands split from run-together digits)"
+        return check("pass" if ok else "fail", relation_text, **numbers)
+
+    @staticmethod
+    def _numbers(
+        relation: Relation,
+        left: Sequence[str],
+        right: Sequence[str],
+        indicator: str,
+        cells: dict[str, Cell],
+    ) -> dict:
+        lsum = _tidy(sum(cells[r].value for r in left))  # type: ignore[misc]
+        rsum = _tidy(sum(cells[r].value for r in right))  # type: ignore[misc]
+        expected = None
+        if relation.op != "le":
             value = cells[indicator].value
             expected = _tidy(
                 rsum - (lsum - value) if indicator in left else lsum - (rsum - value)
             )
-            relation_text = f"{left_text} {'=' if ok else '≠'} {right_text}"
-        message = f"{name}: {relation_text}"
-        if inferred:
-            message += " (operands split from run-together digits)"
-        return Check(
-            id="",
-            kind="sum",
-            rule=relation.rule,
-            verdict="pass" if ok else "fail",
-            left=lsum,
-            right=rsum,
-            expected=expected,
-            evidence=evidence,
-            indicator=indicator,
-            message=message,
-        )
+        return {"left": lsum, "right": rsum, "expected": expected}
 
 
 def _operands(refs: Sequence[str], cells: dict[str, Cell], total) -> str:

@@ -3,7 +3,9 @@
 T1 flags a 2021+ report printed on the 2019 table 二 layout; T2 a required section of
 the format (``configs/indicators.yaml`` ``required_sections``) missing. A section that
 cannot be found because headings skip numbers or lack labels (text lost in extraction)
-is ``uncertain``, not ``fail``.
+is ``uncertain``, not ``fail``; so is one that a top-level heading candidate the
+segmentation rejected names (a restarted 一、二、三 sequence): T2 fails only when the
+text holds no heading that names the section.
 """
 
 from __future__ import annotations
@@ -12,17 +14,22 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
-from ...config import IndicatorSchema, schema_from
+from ...config import IndicatorSchema, load_config, schema_from
 from ...pipeline.registry import Stage, stage
 from ...records import Check, Evidence, Report, Section
 from ...text.markers import numbering
 from ..meta.era import era_rules
+from ..segment.headings import HeadingFinder
 from ..tables.modern import LAYOUT_GUESSED
+
+# Heading number styles of a report's top-level sections (configs/numbering.yaml).
+TOP_STYLES = ("cn_dun", "part")
 
 
 @stage(
     "template_checks.v1",
     requires=(
+        "text",
         "meta.year",
         "meta.template",
         "tables",
@@ -45,6 +52,9 @@ class TemplateChecker(Stage):
         self.schema: IndicatorSchema = schema_from(self.config)
         self.era = era_rules()
         self.numbering = numbering()
+        # Read-only: the segmenter's heading markers and title rules, to look among
+        # the heading candidates it rejected before a section is called missing.
+        self.finder = HeadingFinder(load_config("sections"))
 
     def __call__(self, report: Report) -> Report:
         self._require_initialized()
@@ -145,6 +155,23 @@ class TemplateChecker(Stage):
                     )
                 )
                 continue
+            candidate = self._rejected_candidate(report, label)
+            if candidate is not None:
+                start, end, title = candidate
+                out.append(
+                    Check(
+                        id="",
+                        kind="template",
+                        rule="T2",
+                        verdict="uncertain",
+                        left_text=label,
+                        evidence=[Evidence(ref=label, start=start, end=end)],
+                        message=f"T2: section {label} not among the top-level "
+                        f"sections, but the heading '{title}' names it (a heading "
+                        "the segmentation did not accept)",
+                    )
+                )
+                continue
             verdict = "uncertain" if gap else "fail"
             out.append(
                 Check(
@@ -166,6 +193,29 @@ class TemplateChecker(Stage):
                 )
             )
         return out
+
+    def _rejected_candidate(
+        self, report: Report, label: str
+    ) -> tuple[int, int, str] | None:
+        """A top-level heading number at a line start whose title names ``label``
+        but that is no section's heading."""
+        text = report.text
+        headings = {s.start for s in report.sections}
+        markers = self.finder.markers(text)
+        for i, marker in enumerate(markers):
+            if marker.style not in TOP_STYLES or marker.start in headings:
+                continue
+            j = marker.start - 1
+            while j >= 0 and text[j] in " \t\u3000":
+                j -= 1
+            if j >= 0 and text[j] not in "\n。!?|":
+                continue
+            following = markers[i + 1].start if i + 1 < len(markers) else len(text)
+            end = self.finder.title_end(text, marker.end, following)
+            title = text[marker.start : end].strip()
+            if title and self.finder.rules.match(title).label == label:
+                return marker.start, end, title
+        return None
 
     def _numbering_gap(self, sections: Sequence[Section]) -> bool:
         numbers = [

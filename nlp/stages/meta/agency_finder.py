@@ -159,7 +159,13 @@ class AgencyFinder:
             candidate.canonical = self.expand(canonical)
             valid.append(candidate)
         stated = [c.name for c in valid] + [self.clean(c.name) or "" for c in found]
-        placed = [n for n, _ in body.most_common() if self._own_place(n)]
+        # Body names worth showing: placed, and mentioned twice or long enough not to
+        # be a stray word pair (城乡, 组织区).
+        placed = [
+            n
+            for n, c in body.most_common()
+            if self._own_place(n) and (c >= 2 or len(n) >= 5)
+        ]
         shown = [n for n in dict.fromkeys(stated + placed) if n]
         if valid:
             return self._agree(valid, body, shown)

@@ -10,27 +10,16 @@ one cell per line, pipe rows, or numbers run together by a crawler. Table 二's 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from ...config.indicators import Relation, RowSpec, TableSpec
-from .rows import RowRead, add_row, constraints_for, finish, prepare
+from ...errors import Errors
+from .align import Observed, column_positions, faithful, fit_cells, key, observe
+from .applications import ApplicationsReader
+from .rows import RowRead, TableRead, add_row, finish, prepare, printed
 from .view import Fold, Hit, LabelMatcher, TextView, ZoneReader
 
 # Start of the note a table 二 gets when no header cell decided its layout.
 LAYOUT_GUESSED = "layout guessed: "
-
-
-@dataclass
-class TableRead:
-    """What a reader found: the cells and the table's extent (view indexes)."""
-
-    start: int
-    end: int
-    rows: list[RowRead] = field(default_factory=list)
-    cells: list = field(default_factory=list)
-    layout: str | None = None
-    notes: list[str] = field(default_factory=list)
-    ambiguities: list = field(default_factory=list)
 
 
 def row_check(
@@ -51,6 +40,8 @@ def row_check(
         for b in range(blocks):
             off = b * width
             for left, right, op in specs:
+                if off + max(left + right) >= len(values):
+                    continue  # a prefix of the row (partial): not complete yet
                 lv = [values[off + i] for i in left]
                 rv = [values[off + i] for i in right]
                 if any(not isinstance(v, (int, float)) for v in lv + rv):
@@ -62,14 +53,9 @@ def row_check(
                     return False
         return True
 
+    # The same test on the first cells of a row being cut: complete blocks only.
+    check.partial = check  # type: ignore[attr-defined]
     return check
-
-
-def printed(
-    view: TextView, text: str, hit_start: int, hit_end: int
-) -> tuple[str, int, int]:
-    start, end = view.span(hit_start, hit_end)
-    return " ".join(text[start:end].split()), start, end
 
 
 def _zone_end(hits: Sequence[Hit], i: int, end: int) -> int:
@@ -109,10 +95,18 @@ class ModernReader:
             ],
             fold,
         )
-        self.t3_rows = LabelMatcher(
-            [(label, row) for row in t3.rows for label in row.labels], fold
+        self.applications = ApplicationsReader(
+            t3,
+            relations,
+            zones,
+            fold,
+            row_check(self.rel3, [c.id for c in t3.columns], "rows"),
         )
         self.t4_headers = LabelMatcher([(label, label) for label in t4.headers], fold)
+        self.t4_chars = set(
+            key(fold("".join([*t4.headers, *(b.labels[0] for b in t4.blocks)])))
+        )
+        self.fold = fold
 
     # ----------------------------------------------------------------------- table 二
 
@@ -202,123 +196,123 @@ class ModernReader:
 
     # ----------------------------------------------------------------------- table 三
 
-    def read_t3(self, view: TextView, text: str, start: int, end: int) -> TableRead:
-        spec = self.t3
-        out = TableRead(start, end)
-        hits = self.t3_rows.find(view, start, end)
-        columns = [c.id for c in spec.columns]
-        check = row_check(self.rel3, columns, "rows")
-        later_ids = [h.payloads[0].id for h in hits]
-        rows: list[RowRead] = []
-        last = start
-        for i, hit in enumerate(hits):
-            row: RowSpec = hit.payloads[0]
-            if row.group:
-                continue
-            zone = self.zones.read(view, hit.end, _zone_end(hits, i, end))
-            values = [t for t in zone.tokens if t.kind != "blank"]
-            if (
-                row.group_if_followed_by
-                and not values
-                and any(rid in row.group_if_followed_by for rid in later_ids[i + 1 :])
-            ):
-                continue  # 2021 layout: (六) only heads its three sub-rows
-            label, a, b = printed(view, text, hit.start, hit.end)
-            read = RowRead(
-                key=row.id,
-                label=label,
-                label_start=a,
-                label_end=b,
-                columns=columns,
-                indicators=[f"t3.{row.id}.{c}" for c in columns],
-                column_labels=[c.labels[0] for c in spec.columns],
-                units=[spec.unit] * len(columns),
-                types=[spec.type] * len(columns),
-                tokens=zone.tokens,
-                zone_unit=zone.unit,
-                zone_start=hit.end,
-                check=check,
-            )
-            prepare(read, "t3")
-            add_row(rows, read)
-            last = max(hit.end, zone.end)
-        if not rows:
-            return out
-        out.end = last
-        out.rows = rows
-        out.cells = finish(
-            rows,
-            constraints_for(self.rel3, rows),
-            out.notes,
-            view,
-            "t3",
-            out.ambiguities,
-        )
-        ids = {r.key for r in rows}
-        if ids & {"other_overdue", "other_unpaid", "other_misc"}:
-            out.layout = "2021"
-        elif "other" in ids:
-            out.layout = "2019"
-        return out
+    def read_t3(
+        self, view: TextView, text: str, start: int, end: int, era: str | None = None
+    ) -> TableRead:
+        return self.applications.read(view, text, start, end, era)
 
     # ----------------------------------------------------------------------- table 四
 
     def read_t4(self, view: TextView, text: str, start: int, end: int) -> TableRead:
+        """One 15-cell row, or three 5-cell rows under their block headers, after the
+        header words (printed in a line, or stacked a character a line)."""
         spec = self.t4
         out = TableRead(start, end)
         headers = self.t4_headers.find(view, start, end)
         if not headers:
             return out
-        # Values sit after the header cells (one 15-cell row) or after each block's
-        # header (three 5-cell tables); running text after the values ends the table.
-        bounds = [h.end for h in headers]
-        stops = [h.start for h in headers[1:]] + [end]
-        tokens = []
-        for a, b in zip(bounds, stops):
-            zone = self.zones.read(view, a, b)
-            found = [t for t in zone.tokens if t.kind != "text"]
-            while found and all(t.kind == "blank" for t in found):
-                # Blank cells padding a pipe table's header row: values are below.
-                newline = view.s.find("\n", a, b)
-                if newline < 0:
-                    break
-                a = newline + 1
-                zone = self.zones.read(view, a, b)
-                found = [t for t in zone.tokens if t.kind != "text"]
-            if all(t.kind == "blank" for t in found):
-                continue
-            tokens += found
-            if zone.stopped or len(tokens) >= len(spec.blocks) * len(spec.columns):
+        width = len(spec.blocks) * len(spec.columns)
+        observed = observe(view, headers[0].start, end, [], self.zones)
+        taken: list[Observed] = []
+        for row in observed:
+            if not self._header_only(row.context):
+                break  # running text resumed: the table ended
+            taken.append(row)
+            if sum(len(r.values) for r in taken) >= width or any(
+                t.splittable for t in row.values
+            ):
                 break
-        if not tokens:
+        if not taken:
             return out
+        groups = self._t4_groups(taken, width)
         columns = [c.id for c in spec.columns]
         ncols = len(columns)
-        ids = [f"t4.{blk.id}.{c}" for blk in spec.blocks for c in columns]
-        read = RowRead(
-            key="t4",
-            label="/".join(blk.labels[0] for blk in spec.blocks),
-            label_start=view.offset(headers[0].start),
-            label_end=view.span(headers[-1].start, headers[-1].end)[1],
-            columns=[c for _ in spec.blocks for c in columns],
-            indicators=ids,
-            column_labels=[
-                f"{blk.labels[0]}·{c.labels[0]}"
-                for blk in spec.blocks
-                for c in spec.columns
-            ],
-            units=[spec.unit] * len(ids),
-            types=[spec.type] * len(ids),
-            tokens=tokens,
-            zone_start=headers[-1].end,
-            check=row_check(self.rel4, columns, "blocks", blocks=len(spec.blocks)),
-        )
-        prepare(read, "t4")
-        out.rows = [read]
-        out.cells = finish([read], [], out.notes, view, "t4", out.ambiguities)
+        reads: list[RowRead] = []
+        for blocks, tokens in groups:
+            ids = [f"t4.{blk.id}.{c}" for blk in blocks for c in columns]
+            read = RowRead(
+                key="t4",
+                label="/".join(blk.labels[0] for blk in blocks),
+                label_start=view.offset(headers[0].start),
+                label_end=view.span(headers[-1].start, headers[-1].end)[1],
+                columns=[c for _ in blocks for c in columns],
+                indicators=ids,
+                column_labels=[
+                    f"{blk.labels[0]}·{c.labels[0]}"
+                    for blk in blocks
+                    for c in spec.columns
+                ],
+                units=[spec.unit] * len(ids),
+                types=[spec.type] * len(ids),
+                tokens=tokens or [],
+                zone_start=taken[0].start,
+                check=row_check(self.rel4, columns, "blocks", blocks=len(blocks)),
+            )
+            if tokens is None:
+                found = sum(len(r.values) for r in taken)
+                read.problem = Errors.E410.format(
+                    table="t4", row=read.label, found=found, expected=len(ids)
+                )
+            prepare(read, "t4", fitted=True)
+            reads.append(read)
+        out.rows = reads
+        out.cells = finish(reads, [], out.notes, view, "t4", out.ambiguities)
         # Cell.row names the block; Cell.column the result column.
+        names = [blk for blocks, _ in groups for blk in blocks]
         for i, cell in enumerate(out.cells):
-            cell.row = spec.blocks[i // ncols].labels[0]
+            cell.row = names[i // ncols].labels[0]
             cell.column = spec.columns[i % ncols].labels[0]
-        out.end = max(t.end for t in tokens)
+        out.end = taken[-1].end
         return out
+
+    def _t4_groups(
+        self, taken: list[Observed], width: int
+    ) -> list[tuple[list, list | None]]:
+        """(blocks, tokens) read: one 15-cell row, or 5-cell rows each under its
+        block's header (a block whose header names none follows the previous one)."""
+        spec = self.t4
+        labels = [c.labels for _ in spec.blocks for c in spec.columns]
+        blocks = list(spec.blocks)
+        ncols = len(spec.columns)
+        if len(taken) == 1:
+            row = taken[0]
+            positions = column_positions(row.header, labels, self.fold)
+            tokens = fit_cells(
+                row, width, positions if faithful([row], positions) else None
+            )
+            if tokens is not None or len(row.values) != ncols:
+                return [(blocks, tokens)]
+        per_block = [fit_cells(r, ncols) for r in taken]
+        if len(taken) < len(blocks) and all(t is not None for t in per_block):
+            out: list[tuple[list, list | None]] = []
+            nxt = 0
+            for row, tokens in zip(taken, per_block):
+                context = key(self.fold(row.context))
+                named = [
+                    (context.rfind(key(self.fold(b.labels[0]))), i)
+                    for i, b in enumerate(blocks)
+                    if key(self.fold(b.labels[0])) in context
+                ]
+                # The block named last before the values.
+                i = max(named)[1] if named else nxt
+                i = max(i, nxt)
+                if i >= len(blocks):
+                    break
+                out.append(([blocks[i]], tokens))
+                nxt = i + 1
+            return out
+        merged = Observed(
+            tokens=[t for r in taken for t in r.tokens],
+            start=taken[0].start,
+            end=taken[-1].end,
+        )
+        return [(blocks, fit_cells(merged, width))]
+
+    def _header_only(self, context: str) -> bool:
+        """Whether text between table 四's header and its values is header words only
+        (printed whole, or a character a line as PDF converters stack them)."""
+        body = key(self.fold(context))
+        if not body:
+            return True
+        inside = sum(1 for ch in body if ch in self.t4_chars)
+        return inside >= 0.9 * len(body)

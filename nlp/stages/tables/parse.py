@@ -92,7 +92,9 @@ class TableParser(Stage):
                     view, text, start, end, self.era.table_layout(template, year)
                 )
             elif name == "t3":
-                read = self.modern.read_t3(view, text, start, end)
+                read = self.modern.read_t3(
+                    view, text, start, end, self.era.table_layout(template, year)
+                )
             elif name == "t4":
                 read = self.modern.read_t4(view, text, start, end)
             else:

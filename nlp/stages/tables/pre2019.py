@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...config.indicators import ColumnSpec, Relation, RowSpec, TableSpec
-from .modern import TableRead, printed
-from .rows import RowRead, add_row, constraints_for, finish, prepare
+from .rows import RowRead, TableRead, add_row, constraints_for, finish, prepare, printed
 from .view import Fold, LabelMatcher, TextView, ZoneReader
 
 # A row label found this far (view characters) after the previous row's values is

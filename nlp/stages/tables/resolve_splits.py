@@ -1,21 +1,34 @@
-"""Stage ``resolve_splits.v1``: let the prose single out a split of run-together digits.
+"""Stage ``resolve_splits.v1``: the one solver for digits that ran together.
 
-A crawled row such as ``主动公开信息数条20263542`` fits several splits (20|263542,
-202|63542, 2026|3542) when the table's arithmetic cannot tell them apart. Where the
-report's prose states the figure of one of the row's cells exactly (主动公开政府信息2026条),
-the split that agrees with it, if it is the only one, is taken, and the table's notes
-say so. The prose never overrides digits that were printed apart.
+A crawled row such as ``主动公开信息数条20263542`` fits several cuts (20|263542,
+202|63542, 2026|3542). The table reader keeps every cut that fits the digits, the
+column types and the row's own relation (its admissible readings, in
+``Table.ambiguities``). This stage adds the rest of the evidence:
+
+- exact prose figures (主动公开政府信息2026条) and prose sums of several cells
+  (``Metric.parts``) narrow the admissible readings; a figure that no reading agrees
+  with is left to the prose-vs-table check, which then fails it;
+- the table's relations (R1-R4, P1-P7, configs/indicators.yaml) and, when a corpus
+  step supplies it, the same agency's previous year (R5, R7, C1) settle which reading
+  is shown, but never narrow what the checks judge.
+
+A cell is shown when every surviving joint reading agrees on it (status ``inferred``);
+otherwise it stays ``unreadable`` with its candidates in the table's notes. The prose
+never overrides a number printed in its own cell.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from ...config import schema_from
-from ...config.indicators import Relation
+from ...config import IndicatorSchema, schema_from
 from ...pipeline.registry import Stage, stage
-from ...records import Cell, Metric, Report, Table
+from ...records import Metric, Report, Table
+from ..metrics.numbers import MONEY_UNITS
+from .readings import Linear, Readings, compile_constraints, search
+from .relations import relation_constraints
 
 # Qualifiers of figures that are not exact enough to choose digits by.
 APPROXIMATE = frozenset(
@@ -37,21 +50,25 @@ APPROXIMATE = frozenset(
         "累计",
     ]
 )
+# Candidate splits listed in a note when a row stays ambiguous.
+MAX_LISTED = 8
 
 
-def exact_figures(metrics: list[Metric]) -> dict[str, list[Metric]]:
+def exact(metric: Metric) -> bool:
+    return (
+        metric.value is not None
+        and metric.qualifier not in APPROXIMATE
+        and metric.low is None
+        and metric.high is None
+    )
+
+
+def exact_figures(metrics: Sequence[Metric]) -> dict[str, list[Metric]]:
     """Exact prose figures by indicator id."""
     by_indicator: dict[str, list[Metric]] = defaultdict(list)
     for metric in metrics:
-        if not metric.indicator or metric.value is None:
-            continue
-        if (
-            metric.qualifier in APPROXIMATE
-            or metric.low is not None
-            or metric.high is not None
-        ):
-            continue
-        by_indicator[metric.indicator].append(metric)
+        if metric.indicator and exact(metric):
+            by_indicator[metric.indicator].append(metric)
     return by_indicator
 
 
@@ -62,155 +79,211 @@ def exact_figures(metrics: list[Metric]) -> dict[str, list[Metric]]:
     config="indicators",
 )
 class SplitResolver(Stage):
-    """Choose the split of an ambiguous table row that the prose figures single out.
+    """Settle run-together digits with the prose and the table's relations.
 
     Needs ``tables`` (their ``ambiguities``) and ``metrics``. Fills ``tables``: the
-    chosen cells get their values with status ``inferred``, a note names the prose
-    figure, and the row leaves ``ambiguities``.
+    admissible readings narrowed by the exact prose, the cells every remaining joint
+    reading agrees on (status ``inferred``), and a note naming the evidence.
     """
 
     def setup(self, cfg: dict[str, Any]) -> None:
-        schema = schema_from(self.config)
-        # Row-to-row relations of the pre-2019 table (P1, P2, P5, P6, P7), applied per
-        # value column: once the prose fixes one row, they may settle the rows under it.
-        self.relations = [
-            r
-            for r in schema.relations_for("stat_pre2019")
-            if r.over in (None, "columns")
-        ]
+        self.schema: IndicatorSchema = schema_from(self.config)
 
     def __call__(self, report: Report) -> Report:
         self._require_initialized()
-        figures = exact_figures(report.metrics)
-        if not figures:
-            return report
         for table in report.tables:
-            settled = bool(table.ambiguities) and self._resolve(report, table, figures)
-            if settled and table.kind == "stat_pre2019":
-                self._propagate(table)
+            if table.ambiguities:
+                evidence = self.prose_constraints(table, report.metrics)
+                self.settle(table, evidence)
         return report
 
-    def _propagate(self, table: Table) -> None:
-        """Re-apply the table's relations to its rows still ambiguous, until none moves."""
-        changed = True
-        while changed and table.ambiguities:
-            changed = False
-            rows = _rows(table)
-            remaining = []
-            for ambiguity in table.ambiguities:
-                cells = [table.cells[i] for i in ambiguity.cells]
-                fits = [
-                    split
-                    for split in ambiguity.splits
-                    if all(_holds(rel, rows, cells, split) for rel in self.relations)
-                ]
-                if len(fits) == 1 and len(ambiguity.splits) > 1:
-                    for cell, value in zip(cells, fits[0]):
-                        cell.value = value
-                        cell.status = "inferred" if value is not None else cell.status
-                    table.notes.append(
-                        f"{table.id}: digits '{ambiguity.raw}' split as "
-                        f"{' | '.join(str(v) for v in fits[0])}: the only split of "
-                        f"{len(ambiguity.splits)} that keeps the table's relations once "
-                        "the rows above it were settled."
-                    )
-                    changed = True
-                else:
-                    remaining.append(ambiguity)
-            table.ambiguities = remaining
+    # ------------------------------------------------------------------ evidence
 
-    def _resolve(
-        self, report: Report, table: Table, figures: dict[str, list[Metric]]
-    ) -> bool:
-        """Settle the rows the prose singles out; True when any was settled."""
-        settled = False
-        remaining = []
-        for ambiguity in table.ambiguities:
-            cells = [table.cells[i] for i in ambiguity.cells]
-            evidence = {
-                k: figures[cell.indicator]
-                for k, cell in enumerate(cells)
-                if cell.indicator in figures
-            }
-            if not evidence:
-                remaining.append(ambiguity)
+    def prose_constraints(
+        self, table: Table, metrics: Sequence[Metric]
+    ) -> list[Linear]:
+        """An exact prose figure of a cell (or of a sum of cells) whose row split in
+        several ways: the cell (or the sum) equals the figure."""
+        readings = Readings(table)
+        index = _first_cells(table)
+        out: list[Linear] = []
+        figures = exact_figures(metrics)
+        for indicator, found in figures.items():
+            if indicator not in index or index[indicator] not in readings.where:
                 continue
-            agreeing = [
-                split
-                for split in ambiguity.splits
-                if all(
-                    any(_same(split[k], m.value) for m in metrics)
-                    for k, metrics in evidence.items()
+            values = {float(m.value) for m in found}
+            if len(values) != 1:
+                continue  # the prose gives this cell several figures: no evidence
+            cell = table.cells[index[indicator]]
+            value = _in_cell_unit(found[0], cell.unit, self.schema, indicator)
+            if value is None:
+                continue
+            out.append(Linear("eq", ((index[indicator], 1.0),), -value, _quote(found)))
+        for metric in metrics:
+            if not metric.parts or not exact(metric):
+                continue
+            parts = self.schema.expand(metric.parts, set(index))
+            if not parts or not all(p in index for p in parts):
+                continue
+            cells = [index[p] for p in parts]
+            if not any(c in readings.where for c in cells):
+                continue
+            out.append(
+                Linear(
+                    "eq",
+                    tuple((c, 1.0) for c in cells),
+                    -float(metric.value),
+                    _quote([metric]),
                 )
-            ]
-            if len(agreeing) != 1:
-                remaining.append(ambiguity)
-                continue
-            split = agreeing[0]
-            settled = True
-            for cell, value in zip(cells, split):
-                cell.value = value
-                cell.status = "inferred" if value is not None else cell.status
-            used = [
-                m
-                for metrics in evidence.values()
-                for m in metrics
-                if any(_same(v, m.value) for v in split)
-            ]
-            quoted = "; ".join(f"'{m.text}' at {m.start}-{m.end}" for m in used[:3])
-            table.notes.append(
-                f"{table.id}: digits '{ambiguity.raw}' split as "
-                f"{' | '.join(str(v) for v in split)}: the only split of "
-                f"{len(ambiguity.splits)} that agrees with the prose ({quoted})."
             )
-        table.ambiguities = remaining
-        return settled
+        return out
+
+    def previous_year_constraints(
+        self, table: Table, previous: dict[str, float | int | None]
+    ) -> list[Linear]:
+        """The hook for a corpus step: the same agency's previous-year cells (by
+        indicator id; ``<id>#cumulative`` for a pre-2019 历年累计 cell, as
+        ``cross_year.compact`` keeps them) as settling evidence: R5 上年结转 = last
+        year's 结转下年度; R7 上一年项目数量 = last year's 上一年项目数量 + 本年增/减;
+        C1 历年累计 = last year's 历年累计 + this year's figure."""
+        index = _first_cells(table)
+        out: list[Linear] = []
+
+        def known(key: str) -> float | None:
+            value = previous.get(key)
+            return float(value) if isinstance(value, (int, float)) else None
+
+        for indicator, cell_index in index.items():
+            if indicator.startswith("t3.carried_in."):
+                last = known("t3.carried_out." + indicator.split(".", 2)[2])
+                if last is not None:
+                    out.append(Linear("eq", ((cell_index, 1.0),), -last, "R5"))
+            elif indicator.startswith("t2.") and indicator.endswith(".prev_items"):
+                row = indicator[: -len(".prev_items")]
+                items, change = known(indicator), known(row + ".change")
+                if items is not None and change is not None:
+                    out.append(
+                        Linear("eq", ((cell_index, 1.0),), -(items + change), "R7")
+                    )
+        for i, cell in enumerate(table.cells):
+            nxt = table.cells[i + 1] if i + 1 < len(table.cells) else None
+            if (
+                cell.indicator
+                and cell.indicator.startswith("pre.")
+                and nxt is not None
+                and nxt.indicator is None
+                and nxt.row == cell.row
+                and "累计" in (nxt.column or "")
+            ):
+                last = known(cell.indicator + "#cumulative")
+                if last is not None:
+                    out.append(Linear("eq", ((i + 1, 1.0), (i, -1.0)), -last, "C1"))
+        return out
+
+    # -------------------------------------------------------------------- solving
+
+    def settle(
+        self,
+        table: Table,
+        evidence: Sequence[Linear],
+        settling: Sequence[Linear] = (),
+    ) -> None:
+        """Narrow the admissible readings by ``evidence``, then show the cells every
+        reading that also keeps the relations (and ``settling``) agrees on."""
+        readings = Readings(table)
+        kept: list[Linear] = []
+        for constraint in evidence:
+            survivors = search(readings, [*kept, constraint])
+            if survivors is None:
+                continue
+            involved = {
+                readings.where[i][0] for i, _ in constraint.terms if i in readings.where
+            }
+            if all(survivors[k] for k in involved):
+                kept.append(constraint)
+            else:
+                table.notes.append(
+                    f"{table.id}: no reading of the run-together digits agrees with "
+                    f"the prose {constraint.source}."
+                )
+        narrowed = search(readings, kept) if kept else None
+        if narrowed is not None:
+            for k, ambiguity in enumerate(table.ambiguities):
+                if len(narrowed[k]) < len(ambiguity.splits):
+                    before = len(ambiguity.splits)
+                    ambiguity.splits = [
+                        s for i, s in enumerate(ambiguity.splits) if i in narrowed[k]
+                    ]
+                    sources = "; ".join(
+                        c.source
+                        for c in kept
+                        if any(readings.where.get(i, (-1,))[0] == k for i, _ in c.terms)
+                    )
+                    table.notes.append(
+                        f"{table.id}: digits '{ambiguity.raw}' read as "
+                        f"{_splits(ambiguity.splits)}: the only "
+                        f"{'reading' if len(ambiguity.splits) == 1 else 'readings'} "
+                        f"of {before} that agree with the prose ({sources})."
+                    )
+        # The relations, in the order of the config, each kept when some reading still
+        # keeps it and all kept before it (a relation the table breaks settles nothing).
+        readings = Readings(table)
+        shown = [set(range(len(a.splits))) for a in table.ambiguities]
+        used = compile_constraints(readings, kept)
+        candidates = [*relation_constraints(self.schema, table), *settling]
+        for constraint in compile_constraints(readings, candidates):
+            survivors = search(readings, [*used, constraint])
+            if survivors is None or any(
+                not s for s, a in zip(survivors, table.ambiguities) if a.splits
+            ):
+                continue
+            used.append(constraint)
+            shown = survivors
+        self._show(table, shown)
+
+    @staticmethod
+    def _show(table: Table, shown: list[set[int]]) -> None:
+        for ambiguity, keep in zip(table.ambiguities, shown):
+            splits = [s for i, s in enumerate(ambiguity.splits) if i in keep]
+            for pos, index in enumerate(ambiguity.cells):
+                cell = table.cells[index]
+                values = {split[pos] for split in splits}
+                if len(values) == 1 and splits:
+                    value = next(iter(values))
+                    cell.value = value
+                    cell.status = "inferred" if value is not None else "empty"
+                else:
+                    cell.value = None
+                    cell.status = "unreadable"
 
 
-def _rows(table: Table) -> dict[str, list[Cell]]:
-    """Each row's value cells in column order, keyed by the row's indicator id."""
-    rows: dict[str, list[Cell]] = {}
-    current: list[Cell] | None = None
-    previous_row = None
-    for cell in table.cells:
-        if cell.row != previous_row or current is None:
-            current = []
-            previous_row = cell.row
-            if cell.indicator:
-                rows.setdefault(cell.indicator, current)
-        current.append(cell)
-    return rows
+def _first_cells(table: Table) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, cell in enumerate(table.cells):
+        if cell.indicator and cell.indicator not in out:
+            out[cell.indicator] = i
+    return out
 
 
-def _holds(
-    relation: Relation, rows: dict[str, list[Cell]], cells: list[Cell], split
-) -> bool:
-    """Whether ``split`` for ``cells`` keeps ``relation`` in every value column; a
-    relation with an operand not known (yet) does not rule a split out."""
-    trial = {id(cell): value for cell, value in zip(cells, split)}
-    operands = [*relation.left, *relation.right]
-    if not any(id(c) in trial for o in operands for c in rows.get(o, [])):
-        return True
-    if not all(o in rows for o in operands):
-        return True
-    for column in range(min(len(rows[o]) for o in operands)):
-        sides = []
-        for side in (relation.left, relation.right):
-            total = 0.0
-            for o in side:
-                cell = rows[o][column]
-                value = trial.get(id(cell), cell.value)
-                if value is None:
-                    return True
-                total += float(value)
-            sides.append(total)
-        left, right = sides
-        if relation.op == "le" and left > right + 1e-9:
-            return False
-        if relation.op == "eq" and abs(left - right) > 1e-9:
-            return False
-    return True
+def _in_cell_unit(
+    metric: Metric, cell_unit: str | None, schema: IndicatorSchema, indicator: str
+) -> float | None:
+    """The figure in the cell's unit (table money is in 万元, prose may say 元)."""
+    unit = cell_unit
+    if unit is None and indicator in schema.indicators:
+        unit = schema.indicators[indicator].unit
+    if metric.unit in MONEY_UNITS or unit in MONEY_UNITS:
+        if metric.unit in MONEY_UNITS and unit in MONEY_UNITS:
+            return float(metric.value) * MONEY_UNITS[metric.unit] / MONEY_UNITS[unit]
+        return None
+    return float(metric.value)
 
 
-def _same(a, b) -> bool:
-    return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
+def _quote(metrics: Sequence[Metric]) -> str:
+    return "; ".join(f"'{m.text}' at {m.start}-{m.end}" for m in metrics[:3])
+
+
+def _splits(splits: list[list]) -> str:
+    shown = "; ".join(" | ".join(str(v) for v in s) for s in splits[:MAX_LISTED])
+    more = f"; … ({len(splits)} in all)" if len(splits) > MAX_LISTED else ""
+    return shown + more

@@ -16,6 +16,27 @@ from ...records import Ambiguity, Cell
 from .streams import Constraint, Piece, solve, split_row, whole_piece
 from .view import TextView, Token
 
+
+@dataclass
+class TableRead:
+    """What a reader found: the cells and the table's extent (view indexes)."""
+
+    start: int
+    end: int
+    rows: list[RowRead] = field(default_factory=list)
+    cells: list = field(default_factory=list)
+    layout: str | None = None
+    notes: list[str] = field(default_factory=list)
+    ambiguities: list = field(default_factory=list)
+
+
+def printed(
+    view: TextView, text: str, hit_start: int, hit_end: int
+) -> tuple[str, int, int]:
+    start, end = view.span(hit_start, hit_end)
+    return " ".join(text[start:end].split()), start, end
+
+
 # Candidate splits listed in a table note when a row stays ambiguous.
 MAX_LISTED = 8
 
@@ -71,11 +92,15 @@ def _empty_piece(at: int) -> Piece:
     return Piece(at, at, "", None, None, "blank")
 
 
-def prepare(row: RowRead, table: str) -> None:
-    """Fill ``row.candidates`` from its tokens."""
+def prepare(row: RowRead, table: str, fitted: bool = False) -> None:
+    """Fill ``row.candidates`` from its tokens.
+
+    ``fitted``: the tokens are already the row's cells in column order (align.py),
+    blank cells in place, or fewer when digits ran together.
+    """
     tokens = [t for t in row.tokens if t.kind != "text"]
     n = row.ncols
-    if len(tokens) > n and any(t.kind == "blank" for t in tokens):
+    if not fitted and len(tokens) > n and any(t.kind == "blank" for t in tokens):
         tokens = _drop_padding(tokens, n)
         row.tokens = tokens
     if not tokens:
@@ -85,12 +110,14 @@ def prepare(row: RowRead, table: str) -> None:
         row.candidates = [tuple(whole_piece(t) for t in tokens)]
         return
     if len(tokens) < n and any(t.splittable for t in tokens):
-        candidates, _ = split_row(tokens, n, row.check)
+        values = [t for t in tokens if t.kind != "blank"]
+        candidates, broken = split_row(values, n, row.check, row.types)
         row.candidates = candidates
         row.split = True
         if not candidates:
-            row.problem = Errors.E412.format(
-                table=table, row=row.label, digits=" ".join(t.raw for t in tokens), n=n
+            error = Errors.E413 if broken else Errors.E412
+            row.problem = error.format(
+                table=table, row=row.label, digits=" ".join(t.raw for t in values), n=n
             )
         return
     row.candidates = []
@@ -181,8 +208,10 @@ def finish(
 ) -> list[Cell]:
     """Choose the cells of every row, using the constraints for run-together rows.
 
-    Rows left with several splits are listed in ``ambiguities`` (when given, up to
-    ``MAX_KEPT_SPLITS`` splits each) so that a later stage can single one out.
+    Every row cut from run-together digits is listed in ``ambiguities`` (when given,
+    with up to ``MAX_KEPT_SPLITS`` splits) with all its admissible readings: those the
+    digits, the column types and the row's own relation allow. The constraints
+    between rows only choose what the cells show.
     """
     candidates = [
         [tuple(p.value for p in cand) for cand in row.candidates] for row in rows
@@ -196,6 +225,14 @@ def finish(
             notes.append(row.problem)
         chosen = [row.candidates[i] for i in keep]
         split = row.split and bool(chosen)
+        if split and ambiguities is not None and len(row.candidates) <= MAX_KEPT_SPLITS:
+            ambiguities.append(
+                Ambiguity(
+                    cells=list(range(len(cells), len(cells) + row.ncols)),
+                    splits=[[p.value for p in cand] for cand in row.candidates],
+                    raw=" ".join(t.raw for t in row.tokens if t.kind != "blank"),
+                )
+            )
         if split and len(chosen) == 1:
             inferred_rows += 1
         elif split:
@@ -208,14 +245,6 @@ def finish(
                 Errors.E411.format(table=table, digits=digits, row=row.label)
                 + f" Possible: {splits}{more}."
             )
-            if ambiguities is not None and len(chosen) <= MAX_KEPT_SPLITS:
-                ambiguities.append(
-                    Ambiguity(
-                        cells=list(range(len(cells), len(cells) + row.ncols)),
-                        splits=[[p.value for p in cand] for cand in chosen],
-                        raw=digits,
-                    )
-                )
         for c in range(row.ncols):
             pieces = [cand[c] for cand in chosen]
             status = "ok"

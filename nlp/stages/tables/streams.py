@@ -52,89 +52,122 @@ def whole_piece(token: Token) -> Piece:
     return Piece(token.start, token.end, token.raw, None, None, token.kind)
 
 
-def _cuts(token: Token, parts: int) -> list[tuple[Piece, ...]]:
-    """Every way to cut a token's digits into ``parts`` cells with no leading zeros."""
-    if parts == 1:
-        return [(whole_piece(token),)]
+def _piece(token: Token, i: int, j: int, last: bool) -> Piece:
+    """Cell ``digits[i:j]`` of a token (the last one keeps the fraction and unit)."""
     digits = token.digits
-    n = len(digits)
     sign_len = len(token.sign)
-    out: list[tuple[Piece, ...]] = []
-
-    def piece(i: int, j: int, last: bool) -> Piece:
-        a = token.start + sign_len + i
-        b = token.start + sign_len + j
-        text = digits[i:j]
-        raw = text
-        if last:
-            b = token.end
-            raw = text + token.tail + (token.unit or "")
-            value = parse_number(text + token.tail)
-        else:
-            value = int(text)
-        if i == 0 and token.sign:
-            a = token.start
-            raw = token.sign + raw
-            value = -value if token.sign == "-" else value
-        return Piece(a, b, raw, value, token.unit if last else None, "num")
-
-    def ok(i: int, j: int) -> bool:
-        return j - i <= MAX_CELL_DIGITS and (j - i == 1 or digits[i] != "0")
-
-    def walk(i: int, left: int, acc: list[Piece]) -> None:
-        if len(out) > MAX_SPLITS:
-            raise _TooMany
-        if left == 1:
-            if ok(i, n):
-                out.append((*acc, piece(i, n, True)))
-            return
-        for j in range(i + 1, n - left + 2):
-            if not ok(i, j):
-                if digits[i] == "0":
-                    return  # a leading zero only ever stands alone
-                break
-            walk(j, left - 1, [*acc, piece(i, j, False)])
-
-    walk(0, parts, [])
-    return out
+    a = token.start + sign_len + i
+    b = token.start + sign_len + j
+    text = digits[i:j]
+    raw = text
+    if last:
+        b = token.end
+        raw = text + token.tail + (token.unit or "")
+        value = parse_number(text + token.tail)
+    else:
+        value = int(text)
+    if i == 0 and token.sign:
+        a = token.start
+        raw = token.sign + raw
+        value = -value if token.sign == "-" else value  # type: ignore[operator]
+    return Piece(a, b, raw, value, token.unit if last else None, "num")
 
 
 def split_row(
-    tokens: Sequence[Token], ncols: int, check: RowCheck | None = None
+    tokens: Sequence[Token],
+    ncols: int,
+    check: RowCheck | None = None,
+    types: Sequence[str] | None = None,
 ) -> tuple[list[tuple[Piece, ...]], bool]:
     """Candidate cell lists for a row whose tokens are fewer than its columns.
 
-    Returns the candidates the row relation ``check`` accepts (all of them when it
-    accepts none: the digits may still force some cells) and whether ``check`` pruned
-    anything; an empty list when the tokens cannot make ``ncols`` cells.
+    Every cut of the digits into ``ncols`` cells (a cell of several digits never starts
+    with 0) is enumerated cell by cell; a cut is dropped as soon as a cell misfits its
+    column type (``types``: a negative value only in a ``signed`` column, a fraction
+    only in a ``decimal`` one) or a block of the row relation ``check`` is complete
+    and broken (R4 per block of table 四). Returns the candidates and whether
+    ``check`` took part; an empty list when the tokens cannot make ``ncols`` cells,
+    or when ``check`` accepts no candidate (then the second value is True: the row
+    breaks its own relation, and no cut of its digits is to be trusted).
     """
     capacity = [len(t.digits) if t.splittable else 1 for t in tokens]
     if sum(capacity) < ncols or len(tokens) > ncols:
         return [], False
+    after = [sum(capacity[i + 1 :]) for i in range(len(tokens))]
+    partial = getattr(check, "partial", None)
     results: list[tuple[Piece, ...]] = []
+    typed = types is not None
+    nodes = 0
 
-    def walk(i: int, left: int, acc: tuple[Piece, ...]) -> None:
-        if len(results) > MAX_SPLITS:
+    def fits(cells: list[Piece]) -> bool:
+        column = len(cells) - 1
+        if typed and not fits_types(cells[-1:], types[column:]):  # type: ignore[index]
+            return False
+        if partial is None or len(cells) == ncols:  # a whole row: judged below
+            return True
+        return _safe_check(partial, [p.value for p in cells])
+
+    def walk(ti: int, pos: int, cells: list[Piece]) -> None:
+        nonlocal nodes
+        nodes += 1
+        if len(results) > MAX_SPLITS or nodes > MAX_NODES * 5:
             raise _TooMany
-        if i == len(tokens):
-            if left == 0:
-                results.append(acc)
+        if ti == len(tokens):
+            if len(cells) == ncols:
+                results.append(tuple(cells))
             return
-        rest = len(tokens) - i - 1
-        high = min(capacity[i], left - rest)
-        room_after = sum(capacity[i + 1 :])
-        for parts in range(max(1, left - room_after), high + 1):
-            for cut in _cuts(tokens[i], parts):
-                walk(i + 1, left - parts, acc + cut)
+        token = tokens[ti]
+        left = ncols - len(cells)  # cells still to make, this token's included
+        later = len(tokens) - ti - 1
+        if not token.splittable:
+            if left - 1 >= later and left - 1 <= after[ti]:
+                cells.append(whole_piece(token))
+                if fits(cells):
+                    walk(ti + 1, 0, cells)
+                cells.pop()
+            return
+        digits = token.digits
+        n = len(digits)
+        for j in range(pos + 1, n + 1):
+            width = j - pos
+            if width > MAX_CELL_DIGITS or (width > 1 and digits[pos] == "0"):
+                break
+            last = j == n
+            rest = left - 1
+            if last:
+                if not (later <= rest <= after[ti]):
+                    continue
+            elif not (later + 1 <= rest <= (n - j) + after[ti]):
+                continue
+            cells.append(_piece(token, pos, j, last))
+            if fits(cells):
+                if last:
+                    walk(ti + 1, 0, cells)
+                else:
+                    walk(ti, j, cells)
+            cells.pop()
 
     try:
-        walk(0, ncols, ())
+        walk(0, 0, [])
     except _TooMany:
         return [], False
-    if check is None:
+    if check is None or not results:
         return results, False
     kept = [c for c in results if _safe_check(check, [p.value for p in c])]
-    return (kept, True) if kept else (results, False)
+    return kept, True
+
+
+def fits_types(candidate: Sequence[Piece], types: Sequence[str]) -> bool:
+    """Whether each cut cell fits its column: counts are non-negative integers."""
+    for piece, kind in zip(candidate, types):
+        value = piece.value
+        if not isinstance(value, (int, float)):
+            continue
+        if value < 0 and kind != "signed":
+            return False
+        if isinstance(value, float) and not value.is_integer() and kind != "decimal":
+            return False
+    return True
 
 
 def _safe_check(check: RowCheck, values: list) -> bool:

@@ -23,6 +23,7 @@ from ...text.markers import numbering
 PUNCT = "、,，;；:：.。．“”\"'‘’《》<>〈〉()（）[]【】·/／"
 _PUNCT_CLASS = "[" + re.escape(PUNCT) + "]"
 _COMPACT = re.compile(r"(?<=[^\d\s|])[ \t\r\n\u3000\xa0]+(?=[^\d\s|])")
+_RULE_CELL = re.compile(r":?-{3,}:?")
 # Ordinals and "其中:" written in front of a label (stripped back from a label hit).
 _PREFIX = numbering().label_ordinals
 
@@ -39,6 +40,9 @@ class TextView:
         chunk = text[start:end]
         for match in _COMPACT.finditer(chunk):
             a, b = start + match.start(), start + match.end()
+            if "\n" in match.group() and "|" in text[text.rfind("\n", 0, a) + 1 : a]:
+                continue  # a pipe row's line ends here: its last cell ends with it
+
             pieces.append(text[cursor:a])
             offsets.extend(range(cursor, a))
             cursor = b
@@ -106,7 +110,9 @@ class LabelMatcher:
             if payloads is None:
                 continue
             prefix = _PREFIX.search(s, max(0, match.start() - 12), match.start())
-            hit_start = prefix.start() if prefix else match.start()
+            # ("$" also matches before a final newline: such a prefix is no prefix.)
+            ok = prefix is not None and prefix.end() == match.start()
+            hit_start = prefix.start() if ok else match.start()
             hits.append(Hit(hit_start, match.end(), match.start(), key, payloads))
         return hits
 
@@ -134,10 +140,16 @@ class Token:
     digits: str = ""
     tail: str = ""
     atomic: bool = False  # thousands separators: never split
+    own_cell: bool = False  # printed in a cell of its own: never split
 
     @property
     def splittable(self) -> bool:
-        return self.kind == "num" and not self.atomic and len(self.digits) > 1
+        return (
+            self.kind == "num"
+            and not self.atomic
+            and not self.own_cell
+            and len(self.digits) > 1
+        )
 
 
 @dataclass
@@ -159,7 +171,9 @@ class ZoneReader:
         number = r"(?P<sign>[+\-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
         self.units_re = units_re
         self.token = re.compile(
-            r"(?P<paren>[(（][^()（）]{0,160}[)）])"
+            # A note in brackets: on one line, or wrapped once with no number before
+            # the break ("(…计\n1条)"); one that wraps over a value is no note.
+            r"(?P<paren>[(（](?:[^()（）|\n]{0,160}|[^()（）|\n\d]{0,160}\n[^()（）|\n]{0,12})[)）])"
             r"|(?P<pipe>\|)"
             r"|(?P<nl>\n)"
             r"|(?P<ws>[ \t\r\u3000\xa0]+)"
@@ -190,12 +204,65 @@ class ZoneReader:
             atomic="," in integer,
         )
 
+    def cell_tokens(self, s: str, lo: int, hi: int) -> list[Token]:
+        """The tokens of one pipe cell ``s[lo:hi]``: a number, an empty marker, a
+        blank, several numbers printed apart, or label text (a unit alone: none)."""
+        match = self.cell.fullmatch(s, lo, hi)
+        inner = s[lo:hi]
+        if _RULE_CELL.fullmatch(inner.strip()):
+            return []  # a Markdown header separator cell (---, :---:)
+        a = lo + len(inner) - len(inner.lstrip())
+        b = hi - (len(inner) - len(inner.rstrip()))
+        if match is not None:
+            if match.group("unitonly"):
+                return []
+            if match.group("num"):
+                token = self._number(match, a, b, s[a:b])
+                token.own_cell = True
+                return [token]
+            if match.group("empty"):
+                return [Token("empty", a, b, s[a:b])]
+            return [Token("blank", a, a, "")]
+        parts = self.run_tokens(s, a, b)
+        if parts and all(t.kind == "num" for t in parts):
+            for token in parts:
+                token.own_cell = True
+            return parts
+        return [Token("text", a, b, s[a:b])]
+
+    def run_tokens(self, s: str, a: int, b: int) -> list[Token]:
+        """Numbers, empty markers and label text of running text ``s[a:b]``."""
+        out: list[Token] = []
+        for match in self.token.finditer(s, a, b):
+            lo, hi = match.start(), match.end()
+            if match.start("num") >= 0:
+                out.append(self._number(match, lo, hi, s[lo:hi]))
+            elif match.start("empty") >= 0:
+                out.append(Token("empty", lo, hi, s[lo:hi]))
+            elif (
+                match.start("text") >= 0
+                or match.start("ordinal") >= 0
+                or match.start("paren") >= 0
+            ):
+                if out and out[-1].kind == "text" and out[-1].end == lo:
+                    last = out[-1]
+                    out[-1] = Token("text", last.start, hi, last.raw + s[lo:hi])
+                else:
+                    out.append(Token("text", lo, hi, s[lo:hi]))
+        return out
+
     def read(self, view: TextView, start: int, end: int) -> Zone:
         s = view.s
         line_end = s.find("\n", start, end)
         line_end = end if line_end < 0 else line_end
         if "|" not in s[start:line_end]:
-            return self._read_run(view, start, end)
+            zone = self._read_run(view, start, line_end)
+            if zone.tokens or zone.unit:
+                return self._read_run(view, start, end)
+            # Nothing on the label's line but its note: a pipe row below it holds the
+            # values (a converter lifted the label out of its table row).
+            below = self._pipe_below(view, line_end, end)
+            return below if below is not None else self._read_run(view, start, end)
         # Pipe rows: the cells of the label's line; when that line holds no cell but
         # bars (a header row split over lines), the next line with cells.
         zone = self._read_pipe(view, start, line_end)
@@ -207,6 +274,23 @@ class ZoneReader:
                 break
             zone = self._read_pipe(view, line_start, line_end, label_cell=False)
         return zone
+
+    def _pipe_below(self, view: TextView, start: int, end: int) -> Zone | None:
+        """The first pipe row with values after ``start``, if only text comes before."""
+        s = view.s
+        a = start
+        while a < end:
+            b = s.find("\n", a + 1, end)
+            b = end if b < 0 else b
+            line = s[a:b].strip("\n")
+            if "|" in line:
+                zone = self._read_pipe(view, a + (s[a] == "\n"), b, label_cell=False)
+                if any(t.kind in ("num", "empty") for t in zone.tokens):
+                    return zone
+            elif self._read_run(view, a, b).tokens:
+                return None
+            a = b
+        return None
 
     def _read_pipe(
         self, view: TextView, start: int, end: int, label_cell: bool = True
@@ -236,7 +320,9 @@ class ZoneReader:
             )
             raw = s[lo:hi]
             if match.group("num"):
-                zone.tokens.append(self._number(match, lo, hi, raw))
+                token = self._number(match, lo, hi, raw)
+                token.own_cell = True  # printed in a cell of its own: never split
+                zone.tokens.append(token)
             elif match.group("empty"):
                 zone.tokens.append(Token("empty", lo, hi, raw))
             else:

@@ -1,0 +1,144 @@
+"""The layout round-trip harness read back: every rendering of corpora/layouts through
+the whole pipeline, scored against the gold it was rendered from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from nlp.evaluation.harness import (
+    MANIFEST,
+    Entry,
+    format_entries,
+    format_rows,
+    manifest_entries,
+    score_files,
+    summary_rows,
+)
+from nlp.pipeline.corpus import Processor
+
+LAYOUTS = {"html", "docx", "pdf", "md", "md_pipe", "cell_per_line", "run_together"}
+# False fails the renderings carry that the gold does not list (docs/tables.md):
+# - pingtan-county-2012/2013: the national form printed without the report's local
+#   row 电子邮件申请数 (3 and 3), so 收到申请数 ≠ its four printed channels (P1);
+# - 004_15ed71d81f93ac9f: 主动公开政府信息数 1050 > 0+1000+0+0+0 in the report itself
+#   (P8, as the heldout gold flags for pingtan-county-2012/2013); its gold omits it.
+KNOWN = {
+    ("pingtan-county-2012", "P1"),
+    ("pingtan-county-2013", "P1"),
+    ("004_15ed71d81f93ac9f", "P8"),
+}
+
+
+@pytest.fixture(scope="module")
+def processor() -> Processor:
+    return Processor().load()
+
+
+def test_manifest_lists_every_rendering():
+    entries = manifest_entries(MANIFEST)
+    assert len(entries) == 301
+    assert {e.group for e in entries} == LAYOUTS
+    assert all(e.path.is_file() and e.gold.is_file() for e in entries)
+    only = manifest_entries(MANIFEST, ["md"])
+    assert len(only) == 43 and {e.group for e in only} == {"md"}
+
+
+def test_gold_entries_by_source_format():
+    entries = format_entries(ROOT / "corpora" / "gold", ROOT / "corpora" / "sample")
+    counts = {g: sum(e.group == g for e in entries) for g in {e.group for e in entries}}
+    assert counts == {"txt": 30, "pdf": 3}
+
+
+def _entries(stems: set[str]) -> list[Entry]:
+    return [e for e in manifest_entries(MANIFEST) if e.path.stem in stems]
+
+
+def test_modern_tables_read_back_in_every_layout(processor):
+    # Two 2021-format reports in all seven layouts: every cell of tables 二, 三, 四,
+    # the two R4 failures of hongze-district-2023 found, and no false fail, except
+    # where a crawl ran the digits together (there, cells the digits leave open stay
+    # unreadable and R4 can only be uncertain).
+    groups = score_files(
+        _entries({"huaian-city-2024", "hongze-district-2023"}), processor
+    )
+    assert set(groups) == LAYOUTS
+    for layout, group in groups.items():
+        cells, checks = group.scores["cells"], group.scores["checks"]
+        assert checks.extra == 0, (layout, group.misses)
+        if layout == "run_together":
+            assert cells.correct >= cells.total - 30
+            continue
+        assert cells.correct == cells.total, (layout, group.misses)
+        assert checks.correct == checks.total == 2, layout
+
+
+def test_summary_table(processor):
+    groups = score_files(_entries({"huaian-city-2024"}), processor)
+    rows = summary_rows(groups)
+    assert rows[-1]["group"] == "all" and rows[-1]["files"] == 7
+    assert rows[-1]["cells_total"] == 7 * 200
+    text = format_rows(rows, "title")
+    assert text.splitlines()[0] == "title"
+    assert any(line.startswith("md_pipe ") for line in text.splitlines())
+
+
+def test_evaluate_prints_layouts_and_formats(tmp_path: Path, capsys):
+    from nlp.cli.evaluate import main
+
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    name = "huaian-city-2024.pdf.gold.json"
+    (gold / name).write_bytes((ROOT / "corpora" / "gold" / name).read_bytes())
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    manifest["files"] = [
+        {**f, "file": str(MANIFEST.parent / f["file"])}
+        for f in manifest["files"]
+        if f["source"].endswith("huaian-city-2024.pdf")
+        and f["layout"] in ("md", "html")
+    ]
+    small = tmp_path / "manifest.json"
+    small.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "harness.json"
+    code = main(
+        [
+            str(gold),
+            "--corpus",
+            str(ROOT / "corpora" / "sample"),
+            "--quiet",
+            "--by-format",
+            "--layouts",
+            str(small),
+            "--harness-json",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "Tables per source format" in printed and "Tables per layout" in printed
+    data = json.loads(out.read_text(encoding="utf-8"))
+    layouts = {r["group"]: r for r in data["layouts"]["summary"]}
+    assert set(layouts) == {"md", "html", "all"}
+    assert layouts["md"]["cells"] == 1.0 and layouts["all"]["false_fails"] == 0
+    assert {r["group"] for r in data["formats"]["summary"]} == {"pdf", "all"}
+
+
+@pytest.mark.slow
+def test_every_layout_reads_back(processor):
+    """The whole harness: cells ≥ 0.99 in every layout but the crawl that ran digits
+    together (≥ 0.975: what its digits leave open stays unreadable), and no false
+    fail but the known ones."""
+    groups = score_files(manifest_entries(MANIFEST), processor)
+    for layout, group in groups.items():
+        cells = group.scores["cells"]
+        floor = 0.975 if layout == "run_together" else 0.99
+        assert cells.value >= floor, (layout, cells.value)
+        alarms = {
+            (Path(m["file"]).stem, m["false_fail"]["rule"])
+            for m in group.misses
+            if "false_fail" in m
+        }
+        assert alarms <= KNOWN, (layout, alarms - KNOWN)
