@@ -268,3 +268,13 @@ def test_rjieba_package_init_is_not_run():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_search_cuts_with_the_pipeline_s_segmenter():
+    from nlp.search.analysis import SearchAnalyzer
+    from nlp.stages.segment import TokenSegmenter
+
+    analyzer = SearchAnalyzer()
+    assert analyzer.segmenter is TokenSegmenter().initialize().segmenter
+    text = "政务新媒体运维管理还需加强,网址www.gov.cn"
+    assert analyzer.token_spans(text) == analyzer.segmenter.spans(text)

@@ -118,6 +118,15 @@ class JiebaSegmenter:
         if user_dict is not None:
             self.tokenizer.load_userdict(str(user_dict))
 
+    @classmethod
+    def with_tokenizer(cls, tokenizer, hmm: bool = True) -> JiebaSegmenter:
+        """A segmenter over a ``jieba.Tokenizer`` set up elsewhere (e.g. with the word
+        frequencies a search index stores)."""
+        self = cls.__new__(cls)
+        self.hmm = hmm
+        self.tokenizer = tokenizer
+        return self
+
     def cut(self, text: str) -> list[str]:
         return list(self.tokenizer.cut(text, HMM=self.hmm))
 
