@@ -26,6 +26,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from ..pipeline.corpus import CorpusRunner, Processor
+
+IMPORTED = time.monotonic()
+
 # Modules that must not be imported unless a stage needs them (checked after build).
 HEAVY = (
     "torch",
@@ -82,8 +86,6 @@ def run_corpus(processor: Any, files: list[Path], jobs: int, on_outcome) -> Any:
     """The one place the bench uses the runner's API (``nlp.pipeline.corpus``): every
     document's outcome (``.record``, ``.timings``) to ``on_outcome``, then the corpus
     steps; returns the run's result."""
-    from ..pipeline.corpus import CorpusRunner
-
     return CorpusRunner(processor, jobs).run(files, on_outcome)
 
 
@@ -183,9 +185,7 @@ def _tokenize_segmenter(pipeline: Any) -> Any:
 def measure(spec: dict[str, Any]) -> dict[str, Any]:
     spawned = float(spec["spawned"])
     files = [Path(p) for p in Path(spec["files"]).read_text("utf-8").splitlines()]
-    from ..pipeline.corpus import Processor
-
-    imported = time.monotonic()
+    imported = IMPORTED
     processor = Processor(spec.get("config"), Path(spec["root"])).load()
     built = time.monotonic()
     startup = {

@@ -57,7 +57,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from ..errors import ConfigError, Errors
-from .segmenter import read_userdict, spans_of
+from .jieba_segmenter import read_userdict, spans_of
 
 log = logging.getLogger(__name__)
 
