@@ -93,6 +93,7 @@ class Errors(metaclass=ErrorsWithCodes):
     E602 = "Cannot train the section classifier: {detail}."
     E603 = "Unknown section classifier backend {backend!r}. Use 'sklearn' or 'spacy'."
     E604 = "jieba user dictionary {path} not found. Restore configs/jieba_dict.txt."
+    E605 = "Word segmenter {name!r} cannot be loaded: {detail}."
     # weaknesses (problem statements, categories, recurrence)
     E700 = "Weakness config configs/weaknesses.yaml is invalid: {detail}. Fix the file."
     E701 = "Weakness config: pattern {key!r} is not a valid regex: {detail}."

@@ -99,3 +99,43 @@ def test_gaps_in_the_series_are_not_compared():
     last = _record("a", "某县", 2019, [_cell("t3.carried_out.total", 3)])
     this = _record("b", "某县", 2021, [_cell("t3.carried_in.total", 2)])
     assert cross_year_checks([compact(last), compact(this)]) == {}
+
+
+# -- the compact record a corpus run keeps per report ---------------------------------
+def test_compact_keeps_only_what_the_corpus_steps_read():
+    record = _record(
+        "a-2016",
+        "洪泽区人民政府",
+        2016,
+        [
+            _cell("t3.carried_in.total", 2),
+            _cell("t2.rules.valid", 5),
+            _cell("t2.licensing.processed", 9),  # no cross-year rule reads it
+            _cell("pre.apply.total", 4),  # no 历年累计 beside it
+        ],
+    )
+    record["meta"]["evidence"] = {"agency": {"start": 0, "end": 7}}
+    record["weaknesses"] = [
+        {"id": "w0", "text": "队伍建设有待加强", "category": "staffing",
+         "improvement": "加强培训", "start": 3, "end": 11, "confidence": 0.9}
+    ]  # fmt: skip
+    small = compact(record)
+    assert small["meta"] == {"agency": "洪泽区人民政府", "year": 2016}
+    assert set(small["cells"]) == {"t3.carried_in.total", "t2.rules.valid"}
+    assert small["weaknesses"] == [
+        {"id": "w0", "text": "队伍建设有待加强", "category": "staffing",
+         "improvement": "加强培训"}
+    ]  # fmt: skip
+
+
+def test_compact_records_survive_json():
+    """Workers may hand compact records over as JSON: the checks are the same."""
+    import json
+
+    last = _record("a", "洪泽区人民政府", 2021, [_cell("t3.carried_out.total", 3)])
+    this = _record("b", "洪泽区人民政府", 2022, [_cell("t3.carried_in.total", 3)])
+    direct = cross_year_checks([compact(last), compact(this)])
+    via_json = cross_year_checks(
+        [json.loads(json.dumps(compact(r), ensure_ascii=False)) for r in (last, this)]
+    )
+    assert direct == via_json and direct["b"][0].verdict == "pass"

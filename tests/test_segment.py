@@ -14,10 +14,10 @@ from conftest import make_report
 from nlp.stages.segment import (
     SectionSegmenter,
     TokenSegmenter,
-    jieba_tokenizer,
     sentence_spans,
 )
 from nlp.text.numerals import cn_to_int as chinese_numeral
+from nlp.text.segmenter import load_segmenter
 
 
 @pytest.fixture(scope="module")
@@ -367,11 +367,26 @@ def test_tokens_use_the_domain_dictionary():
 
 
 def test_tokenizer_is_loaded_once():
-    assert (
-        TokenSegmenter().initialize().tokenizer
-        is TokenSegmenter().initialize().tokenizer
-    )
-    assert jieba_tokenizer.cache_info().currsize == 1
+    first, second = TokenSegmenter().initialize(), TokenSegmenter().initialize()
+    assert first.segmenter is second.segmenter
+    assert first.segmenter.name == "rjieba"  # the default of configs/sections.yaml
+
+
+@pytest.mark.parametrize("engine", ["rjieba", "jieba"])
+def test_segmenter_setting_picks_the_engine(engine):
+    cfg = {"tokenize": {"segmenter": engine, "user_dict": "jieba_dict.txt"}}
+    stage = TokenSegmenter(cfg).initialize()
+    assert stage.segmenter.name == engine
+    assert stage.segmenter is load_segmenter(engine, str(stage.user_dict), True)
+    text = "依申请公开政府信息21件,网址www.pingtan.gov.cn,电话0591-24300000。"
+    words = [text[a:b] for a, b in stage(make_report(text)).tokens]
+    # jieba's words, whichever engine: the domain dictionary, and ASCII runs split
+    # at . and - by jieba's HMM rule (jieba-rs alone keeps them whole)
+    assert words == [
+        "依申请公开", "政府信息", "21", "件", ",", "网址",
+        "www", ".", "pingtan", ".", "gov", ".", "cn", ",",
+        "电话", "0591", "-", "24300000", "。",
+    ]  # fmt: skip
 
 
 # -- sequences that start again, numbers lost, headings inside a run-on line ----------

@@ -78,7 +78,9 @@ def _load_cached(path: str) -> dict[str, Any]:
     if not file.is_file():
         raise ConfigError(Errors.E001.format(path=file))
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.load(
+            file.read_text("utf-8"), getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
     except yaml.YAMLError as e:
         raise ConfigError(Errors.E002.format(path=file, detail=e)) from e
     if not isinstance(data, dict):

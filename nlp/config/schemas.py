@@ -204,6 +204,8 @@ class SectionClassifierConfig(Strict):
 
 
 class TokenizeConfig(Strict):
+    # nlp.text.segmenter.SEGMENTERS; both give jieba 0.42.1's tokens
+    segmenter: Literal["rjieba", "jieba"] = "rjieba"
     user_dict: str
     hmm: bool = True
     sentence_end: str = "。！？；!?;"

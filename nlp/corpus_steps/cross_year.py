@@ -9,6 +9,7 @@ a ``fail`` asks a person to look (reorganisations and restatements break these).
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from typing import Any
 
@@ -30,14 +31,17 @@ _READABLE = (None, "ok", "inferred")
 
 
 def compact(record: dict[str, Any]) -> dict[str, Any]:
-    """The part of a record the corpus-level checks need (keeps memory flat)."""
-    cells = {}
+    """The part of a record the corpus steps need, kept small: a corpus run holds
+    one per report until the end (``cross_year_checks`` and ``find_recurring`` read
+    it). JSON-ready. Cells are ``(value, start, end, status)`` under their indicator
+    id; weaknesses keep their id, text, category and improvement."""
+    cells: dict[str, tuple] = {}
     for table in record.get("tables", []):
         table_cells = table.get("cells", [])
         for i, cell in enumerate(table_cells):
             ind = cell.get("indicator")
-            if ind and ind.startswith(("t3.carried", "t2.", "pre.")):
-                cells.setdefault(ind, _slim(cell))
+            if ind and (ind.startswith(("t3.carried", "pre.")) or ind in _T2_ROWS):
+                cells.setdefault(sys.intern(ind), _slim(cell))
             # A pre-2019 row's 历年累计 cell follows its report-year cell, no id of its own.
             nxt = table_cells[i + 1] if i + 1 < len(table_cells) else None
             if (
@@ -48,20 +52,45 @@ def compact(record: dict[str, Any]) -> dict[str, Any]:
                 and nxt.get("row") == cell.get("row")
                 and "累计" in (nxt.get("column") or "")
             ):
-                cells.setdefault(ind + CUMULATIVE, _slim(nxt))
+                cells.setdefault(sys.intern(ind + CUMULATIVE), _slim(nxt))
+    # A pre-2019 figure is compared only through its 历年累计 (C1).
+    for ref in [r for r in cells if r.startswith("pre.") and CUMULATIVE not in r]:
+        if ref + CUMULATIVE not in cells:
+            del cells[ref]
+    meta = record.get("meta") or {}
     return {
         "doc_id": record["doc_id"],
-        "meta": record.get("meta", {}),
+        "meta": {"agency": meta.get("agency"), "year": meta.get("year")},
         "cells": cells,
-        "weaknesses": record.get("weaknesses", []),
+        "weaknesses": [
+            {key: weakness.get(key) for key in _WEAKNESS_FIELDS}
+            for weakness in record.get("weaknesses") or []
+        ],
     }
 
 
 CUMULATIVE = "#cumulative"
 
 
-def _slim(cell: dict[str, Any]) -> dict[str, Any]:
-    return {k: cell.get(k) for k in ("value", "start", "end", "status")}
+_CELL_FIELDS = ("value", "start", "end", "status")
+# The 2019+ table-2 cells R6 compares (_carry_forward).
+_T2_ROWS = frozenset(
+    f"t2.{row}.{column}"
+    for row in ("rules", "normative")
+    for column in ("valid", "made", "repealed")
+)
+# What recurrence reads of a weakness (nlp.corpus_steps.recurring).
+_WEAKNESS_FIELDS = ("id", "text", "category", "improvement")
+
+
+def _slim(cell: dict[str, Any]) -> tuple:
+    return tuple(cell.get(k) for k in _CELL_FIELDS)
+
+
+def _cell(compacted: dict[str, Any], ref: str) -> dict[str, Any] | None:
+    """The cell ``ref`` of a compact record, as a mapping of ``_CELL_FIELDS``."""
+    found = compacted["cells"].get(ref)
+    return None if found is None else dict(zip(_CELL_FIELDS, found))
 
 
 def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
@@ -101,8 +130,8 @@ def _cumulative(checks, current, previous) -> None:
         if not key.endswith(CUMULATIVE):
             continue
         indicator = key[: -len(CUMULATIVE)]
-        cum, prev_cum = current["cells"][key], previous["cells"].get(key)
-        year = current["cells"].get(indicator)
+        cum, prev_cum = _cell(current, key), _cell(previous, key)
+        year = _cell(current, indicator)
         if prev_cum is None or year is None:
             continue
         _balance_check(
@@ -117,8 +146,8 @@ def _cumulative(checks, current, previous) -> None:
 
 
 def _compare(checks, rule, current, this_id, previous, prev_id) -> None:
-    a = current["cells"].get(this_id)
-    b = previous["cells"].get(prev_id)
+    a = _cell(current, this_id)
+    b = _cell(previous, prev_id)
     if a is None and b is None:
         return
     verdict, left, right = _verdict(a, b)
@@ -142,10 +171,10 @@ def _compare(checks, rule, current, this_id, previous, prev_id) -> None:
 
 
 def _carry_forward(checks, current, previous, row) -> None:
-    valid = current["cells"].get(f"t2.{row}.valid")
-    prev_valid = previous["cells"].get(f"t2.{row}.valid")
-    made = current["cells"].get(f"t2.{row}.made")
-    repealed = current["cells"].get(f"t2.{row}.repealed")
+    valid = _cell(current, f"t2.{row}.valid")
+    prev_valid = _cell(previous, f"t2.{row}.valid")
+    made = _cell(current, f"t2.{row}.made")
+    repealed = _cell(current, f"t2.{row}.repealed")
     if valid is None or prev_valid is None:
         return
     _balance_check(

@@ -3,7 +3,12 @@
 ``find_recurring`` is a pure function over the records ``nlp.run`` writes: how many
 reports and agencies state each category (by year); what each agency admits again in
 later years, with the measure it had promised; and problem text copied near-verbatim
-across agencies or years (MinHash LSH over character shingles).
+across agencies or years (``similar.near_duplicate_groups``: MinHash LSH buckets over
+character shingles, the exact similarity deciding).
+
+Linear in the corpus: statements with the same text (after punctuation is dropped) are
+one representative, compared once; across agencies only pairs meeting in an LSH bucket
+are compared; within one agency and category, its distinct statements pairwise.
 """
 
 from __future__ import annotations
@@ -12,16 +17,19 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from datasketch import MinHash, MinHashLSH
-
 from ..pipeline.registry import corpus_step
 from ..stages.meta.agency import agency_aliases, normalise_agency
 from ..stages.weaknesses.cues import statement_text
+from .similar import (
+    SHINGLE,
+    connected_groups,
+    containment,
+    near_duplicate_groups,
+    shingles,
+)
 
 _PUNCT = re.compile(r"[\W_]+")
 
-SHINGLE = 3
-NUM_PERM = 128
 # Two statements of one agency say the same when this share of the shorter one's
 # character shingles is in the other (an agency repeating itself, lightly edited).
 SAME_WORDING = 0.6
@@ -33,48 +41,22 @@ def _text_key(text: str) -> str:
     return _PUNCT.sub("", statement_text(text))
 
 
-def _shingles(text: str) -> set[str]:
-    if len(text) <= SHINGLE:
-        return {text} if text else set()
-    return {text[i : i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _containment(a: set[str], b: set[str]) -> float:
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
-
-
-class _Groups:
-    """Union-find over item indexes."""
-
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        a, b = self.find(i), self.find(j)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
-
-    def members(self) -> list[list[int]]:
-        groups: dict[int, list[int]] = defaultdict(list)
-        for i in range(len(self.parent)):
-            groups[self.find(i)].append(i)
-        return sorted(groups.values())
+def _group_items(
+    keys: list[str], groups_of_keys: list[list[int]], key_items: dict[str, list[int]]
+) -> list[list[int]]:
+    """Groups of representatives expanded to their items, ordered by first item."""
+    found = [
+        sorted(i for k in members for i in key_items[keys[k]])
+        for members in groups_of_keys
+    ]
+    return sorted(found)
 
 
 def _items(
     records: list[dict[str, Any]], aliases: dict[str, str]
 ) -> list[dict[str, Any]]:
     items = []
+    cache: dict[str, frozenset[str]] = {}
     for record in records:
         meta = record.get("meta") or {}
         name = normalise_agency(meta.get("agency"))
@@ -93,7 +75,8 @@ def _items(
                     "category": weakness.get("category"),
                     "text": weakness.get("text", ""),
                     "improvement": weakness.get("improvement"),
-                    "shingles": _shingles(key),
+                    "key": key,
+                    "shingles": cache.get(key) or cache.setdefault(key, shingles(key)),
                 }
             )
     return items
@@ -156,16 +139,8 @@ def _by_agency(
         by_agency[item["agency"]].append(item)
     for agency in sorted(by_agency):
         group_items = by_agency[agency]
-        groups = _Groups(len(group_items))
-        for i, a in enumerate(group_items):
-            for j in range(i + 1, len(group_items)):
-                b = group_items[j]
-                if a["category"] == b["category"] and (
-                    _containment(a["shingles"], b["shingles"]) >= SAME_WORDING
-                ):
-                    groups.union(i, j)
         repeated = []
-        for members in groups.members():
+        for members in _same_wording_groups(group_items):
             found = sorted((group_items[i] for i in members), key=_order)
             years = sorted({i["year"] for i in found if i["year"] is not None})
             if len(years) < 2:
@@ -186,6 +161,30 @@ def _by_agency(
             ),
         }
     return result
+
+
+def _same_wording_groups(items: list[dict[str, Any]]) -> list[list[int]]:
+    """Indexes of ``items`` (one agency's) that say the same: one category and
+    ``SAME_WORDING`` containment, linked transitively; ordered by first index."""
+    key_items: dict[tuple[Any, str], list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        key_items[item["category"], item["key"]].append(index)
+    by_category: dict[Any, list[tuple[Any, str]]] = defaultdict(list)
+    for ckey in key_items:
+        by_category[ckey[0]].append(ckey)
+    found = []
+    for ckeys in by_category.values():
+        sets = [items[key_items[c][0]]["shingles"] for c in ckeys]
+
+        def same(i: int, j: int, sets: list = sets) -> bool:
+            return containment(sets[i], sets[j]) >= SAME_WORDING
+
+        groups = connected_groups(len(sets), same)
+        found += [
+            sorted(i for m in members for i in key_items[ckeys[m]])
+            for members in groups.members()
+        ]
+    return sorted(found)
 
 
 def _order(item: dict[str, Any]) -> tuple:
@@ -224,26 +223,14 @@ def _join(years: list[Any]) -> str:
 
 def _boilerplate(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Statements copied near-verbatim across agencies or years."""
-    lsh = MinHashLSH(threshold=BOILERPLATE, num_perm=NUM_PERM)
-    hashes = []
+    key_items: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        minhash = MinHash(num_perm=NUM_PERM, seed=1)
-        minhash.update_batch([s.encode("utf-8") for s in sorted(item["shingles"])])
-        hashes.append(minhash)
-        lsh.insert(str(index), minhash)
-    groups = _Groups(len(items))
-    for index, minhash in enumerate(hashes):
-        for other in lsh.query(minhash):
-            j = int(other)
-            # LSH proposes candidates; the exact similarity decides.
-            if (
-                j != index
-                and _jaccard(items[index]["shingles"], items[j]["shingles"])
-                >= BOILERPLATE
-            ):
-                groups.union(index, j)
+        key_items[item["key"]].append(index)
+    keys = list(key_items)
+    sets = [items[key_items[k][0]]["shingles"] for k in keys]
+    groups = near_duplicate_groups(sets, BOILERPLATE)
     result = []
-    for members in groups.members():
+    for members in _group_items(keys, groups.members(), key_items):
         found = sorted((items[i] for i in members), key=_order)
         agencies = sorted({i["agency"] for i in found})
         years = sorted({i["year"] for i in found if i["year"] is not None})

@@ -1,14 +1,17 @@
-"""Search words: the same jieba dictionary cuts the reports and the queries.
+"""Search words: the same segmenter and dictionary cut the reports and the queries.
 
-Index words come from the pipeline's jieba token spans (``Report.tokens``); long words
-are also split into their dictionary sub-words so that 网站建设 finds 门户网站建设 as
-words, never as loose characters. Queries are cut with the same dictionary and split
-the same way.
+Index words come from the pipeline's token spans (``Report.tokens``: jieba 0.42.1's
+words, from the segmenter the ``tokenize`` stage names); long words are also split
+into their dictionary sub-words so that 网站建设 finds 门户网站建设 as words, never as
+loose characters. Records written without tokens are cut by that same segmenter
+(``nlp.text.segmenter.load_segmenter``, one per process); queries too, except when an
+index supplies the word frequencies it stores (``use_frequencies``): then jieba over
+them, the same words without loading a dictionary. The sub-word split follows those
+frequencies.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import re
@@ -19,6 +22,7 @@ from typing import Any
 
 from ..config import CONFIG_DIR, load_config, load_yaml, resource_path
 from ..errors import Errors, SearchError
+from ..text.segmenter import JiebaSegmenter, Segmenter, load_segmenter
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +71,14 @@ class SearchAnalyzer:
             path = CONFIG_DIR.parent / path
         self.user_dict = path if path.is_file() else None
         self.hmm = bool(tokenize.get("hmm", True)) if hmm is None else hmm
+        self.segmenter_name = str(tokenize.get("segmenter", "rjieba"))
         self.split_min_length = int(
             split_min_length
             if split_min_length is not None
             else analysis.get("split_min_length", 3)
         )
         self._tokenizer = None
+        self._segmenter: Segmenter | None = None
         self._split_cache: dict[str, tuple[str, ...]] = {}
         self._terms_cache: dict[str, tuple[str, ...]] = {}
 
@@ -108,26 +114,40 @@ class SearchAnalyzer:
         tokenizer.total = total
         tokenizer.initialized = True
         self._tokenizer = tokenizer
+        if self._segmenter is None:
+            # Queries are then cut by jieba over these frequencies: jieba 0.42.1's
+            # words, as every segmenter gives them (tests/test_segmenter.py), without
+            # loading a dictionary (rjieba's would add 0.3-0.5 s and 38 MiB to every
+            # search command).
+            self._segmenter = JiebaSegmenter.with_tokenizer(tokenizer, self.hmm)
+
+    @property
+    def segmenter(self) -> Segmenter:
+        """The pipeline's segmenter (the ``tokenize`` stage's, loaded on first use)."""
+        if self._segmenter is None:
+            self._segmenter = load_segmenter(
+                self.segmenter_name, self._user_dict_name(), self.hmm
+            )
+        return self._segmenter
 
     @property
     def tokenizer(self):
-        """The process-wide jieba tokenizer of the pipeline (loaded on first use)."""
+        """A jieba tokenizer with the pipeline's dictionary, for its word frequencies
+        (``FREQ``, ``total``): the index's stored ones, else jieba's (loaded once)."""
         if self._tokenizer is None:
-            if self.user_dict is None:
-                logger.warning("no jieba user dictionary; cutting with jieba's own")
-            self._tokenizer = _jieba(str(self.user_dict) if self.user_dict else None)
+            jieba = load_segmenter("jieba", self._user_dict_name(), self.hmm)
+            self._tokenizer = jieba.tokenizer  # type: ignore[attr-defined]
         return self._tokenizer
 
+    def _user_dict_name(self) -> str | None:
+        if self.user_dict is None:
+            logger.warning("no jieba user dictionary; cutting with jieba's own")
+            return None
+        return str(self.user_dict)
+
     def token_spans(self, text: str) -> list[list[int]]:
-        """Jieba spans of ``text``, for records written without ``tokens``."""
-        spans = []
-        pos = 0
-        for word in self.tokenizer.cut(text, HMM=self.hmm):
-            end = pos + len(word)
-            if not word.isspace():
-                spans.append([pos, end])
-            pos = end
-        return spans
+        """Word spans of ``text``, for queries and records written without ``tokens``."""
+        return self.segmenter.spans(text)
 
     def split(self, word: str) -> tuple[str, ...]:
         """``word`` as dictionary sub-words when it is a long CJK word, else itself."""
@@ -172,24 +192,9 @@ class SearchAnalyzer:
         return words
 
     def query_words(self, query: str) -> list[str]:
-        """A query phrase cut into search words (jieba, then the same split)."""
+        """A query phrase cut into search words (the segmenter, then the same split)."""
         spans = self.token_spans(query)
         return self.terms(query, spans)
-
-
-@functools.lru_cache(maxsize=4)
-def _jieba(user_dict: str | None):
-    """One jieba tokenizer per dictionary and process, set up as the ``tokenize`` stage
-    does (not imported from it: that package loads the section classifier's libraries,
-    which would make every search command slow to start)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    if user_dict:
-        tokenizer.load_userdict(user_dict)
-    return tokenizer
 
 
 def spans_within(

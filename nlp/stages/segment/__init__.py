@@ -7,7 +7,7 @@ Importing the package registers both stages.
 from .headings import HeadingFinder, SectionSegmenter
 from .sentences import sentence_spans
 from .title_rules import HeadingRules, RuleResult
-from .tokenize import TokenSegmenter, jieba_tokenizer, token_spans
+from .tokenize import TokenSegmenter, token_spans
 
 __all__ = [
     "HeadingFinder",
@@ -15,7 +15,6 @@ __all__ = [
     "RuleResult",
     "SectionSegmenter",
     "TokenSegmenter",
-    "jieba_tokenizer",
     "sentence_spans",
     "token_spans",
 ]
