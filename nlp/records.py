@@ -111,12 +111,20 @@ class MetaEvidence(Record):
 
 @dataclass
 class Meta(Record):
+    # The agency's canonical name (abbreviations spelt out, place completed), or None
+    # when the report does not say it clearly enough (a wrong name is worse).
     agency: str | None = None
     year: int | None = None
     template: Template = "unknown"
     published: str | None = None
     # Where each value was read, so a reviewer can see why the pipeline believes it.
     evidence: MetaEvidence = field(default_factory=MetaEvidence)
+    # The agency's name as printed where it was read (舒城县卫计委), where it was read
+    # (title | page_title | header | labelled | signature | prose_title | file | body),
+    # and the other names the report gives (all of them when ``agency`` is None).
+    agency_printed: str | None = None
+    agency_source: str | None = None
+    agency_candidates: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -51,7 +51,7 @@ def _broken(tmp_path: Path, name: str, change) -> Path:
             "numbering.yaml",
             lambda d: d["headings"][0].__setitem__("numeral", "roman"),
             "headings.0.numeral",
-            "'cn', 'arabic' or 'circled'",
+            "'cn', 'arabic', 'circled' or 'blank'",
         ),
         ("cleaning.yaml", lambda d: d.pop("version"), "version", "missing"),
     ],

@@ -16,17 +16,21 @@ from conftest import GOLD, ROOT, SAMPLE
 
 from nlp.evaluation import evaluate
 
-# corpora/gold now holds the 10 short department reports the rules never saw: the
-# meta and section floors are what was measured with them (issue 13 raises them).
+# Measured after issue 13 (docs/labels.md): the rules have now seen the 10 department
+# reports added to corpora/gold, so these floors guard against regressions only; the
+# honest figures are the agency-grouped CV ones (python -m nlp.evaluate corpora/gold
+# --cv) and the pre-issue-13 baseline of those 10 reports.
 FLOORS = {
-    "meta": 0.81,
-    "sections": 0.94,
-    "cells": 0.98,
-    "metrics": 0.90,
-    "indicators": 0.90,
+    "meta": 1.0,
+    "agency": 1.0,
+    "agency_recall": 1.0,
+    "sections": 1.0,
+    "cells": 0.98,  # the tables engineer owns these
+    "metrics": 1.0,
+    "indicators": 1.0,
     "checks": 1.0,
-    "weaknesses": 0.90,
-    "categories": 0.85,
+    "weaknesses": 0.925,
+    "categories": 1.0,
 }
 
 
@@ -79,13 +83,15 @@ def test_scores_against_gold(run_output: Path, task: str):
 # 8/8 since P8 is checked (the two P8 failures the annotator marked as disputable).
 HELDOUT_FLOORS = {
     "meta": 1.0,
-    "sections": 0.98,
+    "agency": 1.0,
+    "agency_recall": 1.0,
+    "sections": 1.0,
     "cells": 0.99,
-    "metrics": 0.99,
-    "indicators": 0.95,
+    "metrics": 1.0,
+    "indicators": 0.965,
     "checks": 1.0,
-    "weaknesses": 0.97,
-    "categories": 0.97,
+    "weaknesses": 1.0,
+    "categories": 1.0,
 }
 
 

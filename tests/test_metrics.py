@@ -335,7 +335,9 @@ def test_one_office_share_reports_no_cell(extractor, linker):
 def test_no_table_cell_is_not_assessable(extractor, linker):
     report = linker(extractor(make_report(HUAIAN, template="2021")))
     assert {c.verdict for c in report.checks} == {"not_assessable"}
-    assert len(report.checks) == 9
+    # 9 figures with an indicator, and 行政诉讼46件 checked as the sum of both
+    # litigation blocks (Metric.parts)
+    assert len(report.checks) == 10
 
 
 @pytest.mark.parametrize("cell_unit", ["万元", None])  # None: the stat table's own 万元
@@ -387,3 +389,134 @@ def test_review_applications_count_review_cases(extractor, text, template, indic
     report = extractor(make_report(text, template=template))
     (metric,) = [m for m in report.metrics if m.value == 1]
     assert metric.indicator == indicator
+
+
+# -- FIELD-GUIDE classes 7, 9, 10, 13, 14, 20 (invented sentences, real form labels) ---
+def _got(extractor, text, template="2021", **meta):
+    return [
+        (m.text, m.value, m.unit, m.indicator, m.parts)
+        for m in run(extractor, text, template=template, year=2022, **meta)
+    ]
+
+
+def test_frame_of_a_list_carried_over_its_items(extractor):
+    got = _got(extractor, "全年制发规章5件,行政规范性文件8件。")
+    assert [g[3] for g in got] == ["t2.rules.made", "t2.normative.made"]
+    # a ; inside the sentence keeps its frame (收到…申请)
+    got = _got(extractor, "本年度收到政府信息公开申请20件,均已登记;已全部办结19件。")
+    assert [g[3] for g in got] == ["t3.new.total", "t3.total.total"]
+    # the parts of a figure take no frame: they are not the cell
+    got = _got(
+        extractor,
+        "通过网站公开政府信息425条,机构职能类信息148条,规划计划类信息21条。",
+        template="pre2019",
+    )
+    assert [g[3] for g in got][1:] == [None, None]
+
+
+@pytest.mark.parametrize(
+    "text,parts",
+    [
+        ("予以公开及部分公开7件。", ["t3.granted.total", "t3.partial.total"]),
+        (
+            "告知无法提供5件。",
+            [f"t3.unable_{r}.total" for r in ("not_held", "create", "unclear")],
+        ),
+        (
+            "其他处理2件。",
+            [f"t3.other_{r}.total" for r in ("overdue", "unpaid", "misc")],
+        ),
+    ],
+)
+def test_sum_phrases_are_parts_not_one_cell(extractor, text, parts):
+    ((_, _, _, indicator, got),) = _got(extractor, text)
+    assert indicator is None and got == parts
+
+
+def test_group_outcome_is_not_the_total_answered(extractor):
+    ((_, _, _, indicator, parts),) = _got(extractor, "收到申请12件,不予公开答复3件。")[
+        1:
+    ]
+    assert indicator is None and len(parts) == 8  # 不予公开 1–8, not t3.total.total
+    # the 2019 format has one 其他处理 row
+    ((_, _, _, indicator, parts),) = _got(extractor, "其他处理0件。", template="2019")
+    assert (indicator, parts) == ("t3.other.total", [])
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("全年三次举办业务培训。", ("全年三次举办业务培训", 3, "次")),
+        (
+            "指导四个试点街道开展标准化建设。",
+            ("指导四个试点街道开展标准化建设", 4, "个"),
+        ),
+        ("覆盖九个重点领域。", ("覆盖九个重点领域", 9, "个")),
+    ],
+)
+def test_chinese_numeral_and_classifier_without_a_verb(extractor, text, expected):
+    assert [g[:3] for g in _got(extractor, text)] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "全年约有260人次经由电话、网站等途径来局咨询业务事项。",
+            ["全年约有260人次经由电话、网站等途径来局咨询业务事项"],
+        ),
+        (
+            "年内督办住房、交通等民生领域8项专项公开任务。",
+            ["年内督办住房、交通等民生领域8项专项公开任务"],
+        ),
+        ("其中2篇阅读量超10万、5篇超1万。", ["其中2篇阅读量超10万", "5篇超1万"]),
+    ],
+)
+def test_span_runs_over_the_noun_phrase_after_the_number(extractor, text, expected):
+    assert [g[0] for g in _got(extractor, text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("更正错别字11处。", (11, "处", None)),
+        ("公众号订阅数4100,", (4100, None, None)),
+        ("印制宣传册支出费用0.8万元。", (0.8, "万元", None)),
+        ("全年收取信息处理费0.5万元。", (0.5, "万元", "pre.fees")),
+    ],
+)
+def test_units_and_fee_lexicon(extractor, text, expected):
+    ((_, value, unit, indicator, _),) = _got(extractor, text, template="pre2019")
+    assert (value, unit, indicator) == expected
+
+
+def test_acting_for_the_government_is_the_reports_own_agency(extractor):
+    text = "县府办代表县政府受理公开申请12件。"
+    own = {"agency": "德安县人民政府办公室", "agency_printed": "德安县人民政府办公室"}
+    assert _got(extractor, text, **own)[0][3] == "t3.new.total"
+    other = {"agency": "德安县人民政府", "agency_printed": "德安县人民政府"}
+    assert _got(extractor, "乡政府代表县政府受理公开申请3件。", **other)[0][3] is None
+
+
+def test_channel_named_by_the_heading_frames_its_figures(extractor):
+    text = "(一)本局门户网站主动公开政府信息情况\n全年发布政府信息96条。"
+    report = make_report(text, template="pre2019", year=2012)
+    report.sections = [
+        Section(
+            id="s0",
+            parent=None,
+            level=1,
+            title="(一)本局门户网站主动公开政府信息情况",
+            label="proactive",
+            start=0,
+            end=len(text),
+            title_end=18,
+        )
+    ]
+    (metric,) = extractor(report).metrics
+    assert metric.indicator == "pre.proactive.website"
+
+
+def test_traditional_script_word_for_online_requests(extractor):
+    got = _got(extractor, "处理依申请公开网路申请1件。", template="pre2019")
+    assert got[0][3] == "pre.apply.online"

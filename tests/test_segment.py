@@ -387,3 +387,67 @@ def test_segmenter_setting_picks_the_engine(engine):
         "www", ".", "pingtan", ".", "gov", ".", "cn", ",",
         "电话", "0591", "-", "24300000", "。",
     ]  # fmt: skip
+
+
+# -- sequences that start again, numbers lost, headings inside a run-on line ----------
+RESTARTED = (
+    "一、总体情况\n2019年,本局认真贯彻落实《条例》。\n"
+    "二、组织保障情况\n成立了领导小组。\n"
+    "三、信息发布情况\n全年发布信息56条。\n"
+    "一、主动公开政府信息情况\n| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n"
+    "| 规章 | 0 | 0 | 0 |\n"
+    "二、收到和处理政府信息公开申请情况\n本年新收申请3件。\n"
+    "三、政府信息公开行政复议、行政诉讼情况\n无。\n"
+    "四、存在的主要问题及改进情况\n一是公开内容不够全面。\n"
+    "五、其他需要报告的事项\n无。\n"
+)
+
+
+def test_restarted_sequence_keeps_the_rest_of_the_report(segmenter):
+    """FIELD-GUIDE class 5: 一、二、三、 of the work done, then the template's 一 …
+    五: the second sequence is a new one at the same level, not dropped."""
+    assert tree(segmenter, RESTARTED) == [
+        ("一、总体情况", 1),
+        ("二、组织保障情况", 1),
+        ("三、信息发布情况", 1),
+        ("一、主动公开政府信息情况", 1),
+        ("二、收到和处理政府信息公开申请情况", 1),
+        ("三、政府信息公开行政复议、行政诉讼情况", 1),
+        ("四、存在的主要问题及改进情况", 1),
+        ("五、其他需要报告的事项", 1),
+    ]
+
+
+def test_restart_needs_a_template_heading(segmenter):
+    text = "一、总体情况\n正文。\n二、工作措施\n正文。\n一、加强领导\n正文。\n"
+    assert [t for t, _ in tree(segmenter, text)] == ["一、总体情况", "二、工作措施"]
+
+
+def test_headings_whose_numbers_were_lost(segmenter):
+    text = (
+        "一、主动公开政府信息情况。\n\n()公开的主要内容。\n\n全年发布信息306条。\n\n"
+        "()公开形式。\n\n通过网站公开。\n\n二、政府信息公开收费及减免情况。\n\n无。\n"
+    )
+    assert tree(segmenter, text) == [
+        ("一、主动公开政府信息情况", 1),
+        ("()公开的主要内容", 2),
+        ("()公开形式", 2),
+        ("二、政府信息公开收费及减免情况", 1),
+    ]
+
+
+def test_run_on_line_with_template_headings(segmenter):
+    text = (
+        "一、总体情况 (一)主动公开情况。2020年主动公开信息201条。(二)依申请公开情况。"
+        "2020年未收到申请。二、主动公开政府信息情况 三、收到和处理政府信息公开申请情况 "
+        "四、政府信息公开行政复议、行政诉讼情况 五、存在的主要问题及改进情况 一是意识不强。"
+    )
+    assert [t for t, _ in tree(segmenter, text)] == [
+        "一、总体情况",
+        "(一)主动公开情况",
+        "(二)依申请公开情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+    ]

@@ -12,12 +12,12 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 # Loaded by a stage only for the documents that need them (a reader per format,
 # opencc for traditional characters), or never at run time (jieba is the
 # reference segmenter, datasketch and spacy are gone from the run-time path).
 NOT_AT_STARTUP = (
+    "sklearn",
+    "skops",
     "jieba",
     "datasketch",
     "spacy",
@@ -57,12 +57,9 @@ def test_nothing_heavy_is_imported_before_the_first_document():
     assert sorted(loaded & set(NOT_AT_STARTUP)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scikit-learn's array-API support imports torch when it is installed; "
-    "gone once the shipped models load without scikit-learn and skops",
-)
 def test_optional_extras_are_not_imported_when_installed(tmp_path):
+    # scikit-learn's array-API support imported torch when installed; the shipped
+    # models now load without scikit-learn and skops (issue 13).
     for name in EXTRAS:
         (tmp_path / name).mkdir()
         (tmp_path / name / "__init__.py").write_text("__version__ = '0'\n", "utf-8")

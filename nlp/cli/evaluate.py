@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import Errors, NlpError
 from ..evaluation import evaluate, format_table
+from ..evaluation.crossval import crossval, default_gold_dirs, format_crossval
 from ..evaluation.harness import (
     MANIFEST,
     format_entries,
@@ -54,6 +55,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="overall scores only")
     _add_harness_flags(parser)
+    # Agency-grouped cross-validation (nlp.evaluation.crossval).
+    parser.add_argument(
+        "--cv",
+        nargs="*",
+        type=Path,
+        default=None,
+        metavar="GOLD_DIR",
+        help="also score by cross-validation grouped by agency over these gold "
+        "folders (default: every gold folder of configs/train/sections.yaml), "
+        "models refitted per fold, beside the shipped pipeline's plain score",
+    )
+    parser.add_argument(
+        "--cv-folds",
+        type=int,
+        default=None,
+        help="deal agency groups to this many folds (default: leave one group out)",
+    )
+    parser.add_argument(
+        "--cv-json", type=Path, default=None, help="write the CV scores as JSON here"
+    )
     args = parser.parse_args(argv)
     if not args.gold.is_dir():
         print(Errors.E300.format(path=args.gold), file=sys.stderr)
@@ -70,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
         )
-    return _run_harness(args)
+    code = _run_harness(args)
+    if code or args.cv is None:
+        return code
+    return _crossval(args)
 
 
 # ------------------------------------------------ the tables, per layout and format
@@ -153,6 +177,35 @@ def _run_harness(args: argparse.Namespace) -> int:
             json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
         )
     return 0
+
+
+def _crossval(args: argparse.Namespace) -> int:
+    gold_dirs = args.cv or default_gold_dirs()
+    corpus = args.corpus or _sample_beside(gold_dirs[0])
+    try:
+        result = crossval(
+            gold_dirs,
+            corpus,
+            args.config,
+            args.cv_folds,
+            progress=lambda m: print(f"  cv: {m}", file=sys.stderr),
+        )
+    except NlpError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print()
+    print(format_crossval(result, " ".join(["python -m nlp.evaluate", *sys.argv[1:]])))
+    if args.misses:
+        print(json.dumps(result["misses"], ensure_ascii=False, indent=1))
+    if args.cv_json:
+        args.cv_json.write_text(
+            json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    return 0
+
+
+def _sample_beside(gold_dir: Path) -> Path:
+    return gold_dir.parent / "sample"
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ class CleaningConfig(Strict):
 class NumberStyle(Strict):
     name: str
     pattern: Regex
-    numeral: Literal["cn", "arabic", "circled"]
+    numeral: Literal["cn", "arabic", "circled", "blank"]
     inline: bool = False
 
 
@@ -116,13 +116,21 @@ class NumberingConfig(Strict):
 
 # ------------------------------------------------------------------------- meta
 class AgencyConfig(Strict):
-    # Words a page's navigation prints that end like an agency name (…服务大厅).
+    # Words a page's navigation prints that end like an agency name (…服务中心).
     not_agencies: list[str] = Field(default_factory=list)
-    # Suffixes dropped when two names are compared (衡阳市教育局 / 衡阳市教育局).
-    comparable_suffixes: list[str] = Field(default_factory=list)
-    # Two names of one agency whose comparable keys are at least this long may match
-    # by containment (平潭县 / 平潭县人民政府).
-    min_containment_chars: int = 3
+    not_agency_endings: list[str] = Field(default_factory=list)
+    # Names of national bodies need no place of their own (国家税务总局).
+    national_prefixes: list[str] = Field(default_factory=list)
+    # Department abbreviations and their full form (卫计委: 卫生和计划生育委员会).
+    abbreviations: dict[str, str] = Field(default_factory=dict)
+    # How a report calls itself (我局, 本委); group 1 is the kind of agency.
+    self_references: Regex | None = None
+    # Where a page's footer starts (版权所有, ICP备…): no name is read after it.
+    footer: Regex | None = None
+    # How many last lines of the report may hold the signature.
+    signature_lines: int = 8
+    # How much of the body is read for the names it mentions.
+    body_chars: int = 8000
 
 
 class EraConfig(Strict):
@@ -162,27 +170,37 @@ class LabelPattern(Strict):
     head: bool = False
 
 
+class TemplatesConfig(Strict):
+    fillers: Regex
+    similarity: float = Field(default=0.85, gt=0, le=1)
+    top_level_only: list[str] = Field(default_factory=list)
+    headings: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class RulesConfig(Strict):
     strip: list[Regex] = Field(default_factory=list)
     coordinators: Regex
     inherit_from_parent: list[str] = Field(default_factory=list)
+    templates: TemplatesConfig | None = None
     patterns: dict[str, list[LabelPattern]]
 
 
-class Confidences(Strict):
-    rule: float
-    strong_child: float
-    inherit: float
+class RuleConfidences(Strict):
+    template: float
+    keyword: float
     conflict: float
+    inherit: float
+    short: float
+    weak_top: float
 
 
 class SectionClassifierConfig(Strict):
     model: str
     body_chars: int
     short_body_chars: int
-    parent_prior: float
-    conflict_margin: float
-    confidence: Confidences
+    floor: float = Field(ge=0, le=1)
+    tie_margin: float = Field(ge=0, le=1)
+    rule_confidence: RuleConfidences
 
 
 class TokenizeConfig(Strict):
@@ -211,6 +229,7 @@ class ProseConfig(Strict):
     leading_trim: Regex
     max_before: int = 60
     max_after: int = 40
+    count_nouns: Regex | None = None
 
 
 class NonMetricConfig(Strict):
@@ -222,6 +241,7 @@ class NonMetricConfig(Strict):
 class ChineseNumeralsConfig(Strict):
     negation: list[str]
     distributive: Regex
+    determiners: Regex | None = None
 
 
 class LinkConfig(Strict):
@@ -234,6 +254,7 @@ class LinkConfig(Strict):
 
 class IndicatorRule(Strict):
     id: str | None
+    parts: list[str] = Field(default_factory=list)
     subject: Regex
     not_: Regex | None = Field(default=None, alias="not")
     sentence: Regex | None = None
@@ -264,8 +285,12 @@ class MetricsConfig(Strict):
 
 # ------------------------------------------------------------------------- weaknesses
 class RuleConfidence(Strict):
+    domain: float
+    defect: float
+    head: float
     single: float
-    floor: float
+    major: float
+    split: float
 
 
 class WeaknessesConfig(Strict):
@@ -289,9 +314,16 @@ class WeaknessesConfig(Strict):
     pairing_stop_bigrams: list[str]
     problem_cues: list[str]
     cues: dict[str, list[str]]
+    defect_cues: dict[str, list[str]] = Field(default_factory=dict)
+    domain_categories: list[str] = Field(default_factory=list)
+    light_heads: list[str] = Field(default_factory=list)
+    consequence_start: Regex | None = None
+    cue_particles: str = "的之"
+    enumeration_slips: int = 2
     rule_confidence: RuleConfidence
+    major_share: float = Field(default=0.6, gt=0, le=1)
     model: str | None = None
-    model_override_below: float
+    floor: float = Field(ge=0, le=1)
     weak_label_min_confidence: float
 
 
@@ -305,6 +337,7 @@ class TrainConfig(Strict):
     test_agencies: list[str] = Field(default_factory=list)
     refit_on_all: bool = True
     folds: int = 5
+    calibration: dict[str, float | bool | int] = Field(default_factory=dict)
     backends: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 

@@ -8,6 +8,8 @@ from .scorers import TASKS
 
 LABELS = {
     "meta": "meta (agency, year, template)",
+    "agency": "agency precision (when named)",
+    "agency_recall": "agency recall",
     "sections": "section label accuracy",
     "cells": "table cell accuracy",
     "metrics": "metric recall",

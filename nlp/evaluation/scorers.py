@@ -6,14 +6,18 @@ Each scorer is registered under the task name a stage declares (``scorer="cells"
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..stages.meta.agency import same_agency
 from ..text.matching import norm, overlap_ok, same_number
 
 TASKS = (
     "meta",
+    "agency",
+    "agency_recall",
     "sections",
     "cells",
     "metrics",
@@ -69,11 +73,41 @@ def score_document(gold: dict[str, Any], pred: dict[str, Any]) -> dict[str, Scor
     return scores
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str | None) -> str:
+    """Text as compared: docs/GOLD.md ``norm``, then traditional folded to simplified.
+
+    Gold is written as the source prints it (nanshan, yaohai: traditional script),
+    while the pipeline's text is simplified; both sides are folded alike."""
+    text = norm(text)
+    return _t2s().convert(text) if text else text
+
+
+def _pred_names(meta: dict[str, Any]) -> list[str]:
+    """The names a prediction gives: the canonical name and the form as printed."""
+    names = [meta.get("agency"), meta.get("agency_printed")]
+    return [fold(n) for n in names if n]
+
+
+def _agency_right(gold_name: str | None, meta: dict[str, Any]) -> bool:
+    """docs/GOLD.md: one name contains the other (兴华乡 / 兴华乡人民政府)."""
+    g = fold(gold_name)
+    return bool(g) and any(g in p or p in g for p in _pred_names(meta))
+
+
 @scorer("meta")
 def _meta(gold, pred, score: Score) -> None:
     g, p = gold.get("meta", {}), pred.get("meta", {})
-    ga, pa = norm(g.get("agency")), norm(p.get("agency"))
-    agency = bool(ga and pa) and (ga in pa or pa in ga)
+    if g.get("agency"):
+        agency = bool(p.get("agency")) and _agency_right(g.get("agency"), p)
+    else:  # the gold names no agency (none is stated): neither must the output
+        agency = not p.get("agency")
     year = g.get("year") == p.get("year")
     template = g.get("template") == p.get("template")
     score.add(
@@ -82,12 +116,37 @@ def _meta(gold, pred, score: Score) -> None:
     )
 
 
+@scorer("agency", "agency_recall")
+def _agency(gold, pred, precision: Score, recall: Score) -> None:
+    """Agency precision over the reports given a name, recall over the reports whose
+    gold names one. Stricter than ``meta``: the names must be one agency by
+    ``same_agency`` (a name without its own place, 区司法局, names none), compared
+    after folding traditional script to simplified; the canonical name or the form as
+    printed may match. A name where the gold has none is a wrong name."""
+    g, p = gold.get("meta", {}), pred.get("meta", {})
+    gold_name = fold(g.get("agency"))
+    named = bool(p.get("agency"))
+    right = bool(gold_name) and any(
+        same_agency(gold_name, name) for name in _pred_names(p)
+    )
+    miss = {
+        "gold": g.get("agency"),
+        "pred": p.get("agency"),
+        "printed": p.get("agency_printed"),
+        "candidates": p.get("agency_candidates"),
+    }
+    if named:
+        precision.add(right, miss)
+    if gold_name:
+        recall.add(named and right, miss)
+
+
 @scorer("sections")
 def _sections(gold, pred, score: Score) -> None:
-    out = [(norm(s["title"]), s) for s in pred.get("sections", []) if s.get("title")]
+    out = [(fold(s["title"]), s) for s in pred.get("sections", []) if s.get("title")]
     used: set[int] = set()
     for gs in gold.get("sections", []):
-        title = norm(gs["title"])
+        title = fold(gs["title"])
         candidates = [i for i, (t, _) in enumerate(out) if i not in used and t == title]
         if not candidates:
             candidates = [
@@ -131,9 +190,9 @@ def _metrics(gold, pred, recall: Score, indicators: Score) -> None:
         for i, m in enumerate(out):
             if i in used or not same_number(m.get("value"), gm.get("value")):
                 continue
-            if (m.get("unit") or None) != (gm.get("unit") or None):
+            if fold(m.get("unit")) != fold(gm.get("unit")):
                 continue
-            if overlap_ok(m.get("text", ""), gm.get("text", "")):
+            if overlap_ok(fold(m.get("text")), fold(gm.get("text"))):
                 found = i
                 break
         recall.add(
@@ -194,7 +253,7 @@ def _weaknesses(gold, pred, recall: Score, categories: Score) -> None:
             (
                 i
                 for i, w in enumerate(out)
-                if i not in used and overlap_ok(w.get("text", ""), gw["text"])
+                if i not in used and overlap_ok(fold(w.get("text")), fold(gw["text"]))
             ),
             None,
         )
@@ -207,3 +266,18 @@ def _weaknesses(gold, pred, recall: Score, categories: Score) -> None:
                 {"text": gw["text"], "gold": gw["category"], "pred": got},
             )
     recall.extra = len(out) - len(used)
+
+
+def weakness_pairs(gold: dict[str, Any], pred: dict[str, Any]) -> list[tuple[str, str]]:
+    """(gold category, predicted category) of every matched weakness, matched as the
+    ``weaknesses`` scorer matches them: the rows of the confusion table."""
+    out = pred.get("weaknesses", [])
+    used: set[int] = set()
+    pairs = []
+    for gw in gold.get("weaknesses", []):
+        for i, w in enumerate(out):
+            if i not in used and overlap_ok(fold(w.get("text")), fold(gw["text"])):
+                used.add(i)
+                pairs.append((gw["category"], str(w.get("category"))))
+                break
+    return pairs

@@ -3,7 +3,8 @@
 Each follows the scikit-learn contract: parameters stored as given in ``__init__``,
 ``fit(texts, labels) -> self``, ``predict``/``predict_proba``, learned state in
 attributes ending in ``_``, ``to_disk``/``from_disk``; used before ``fit`` they raise
-``NotFittedError``. The default backend is ``text_classifier.TextClassifier``.
+``NotFittedError``. The default backend is ``text_classifier.TextClassifier``
+(applied at run time by ``linear.LinearTextModel``).
 """
 
 from __future__ import annotations

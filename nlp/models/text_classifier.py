@@ -1,15 +1,15 @@
 """One TF-IDF character n-gram logistic regression for section labels and weaknesses.
 
-``TextClassifier`` follows the scikit-learn contract: parameters stored as given in
-``__init__``, ``fit(texts, labels) -> self``, learned state in attributes ending in
-``_``, ``predict``/``predict_proba``, ``to_disk``/``from_disk`` (skops); used before
-``fit`` it raises ``NotFittedError``. ``load_model`` reads any backend's folder.
+``TextClassifier`` is the trainable estimator (scikit-learn, used by training only).
+It follows the scikit-learn contract: parameters stored as given in ``__init__``,
+``fit(texts, labels) -> self``, learned state in attributes ending in ``_``,
+``predict``/``predict_proba``, ``to_disk``/``from_disk``; used before ``fit`` it
+raises ``NotFittedError``. What it learned is kept as a ``linear.LinearTextModel``,
+which applies it with numpy and is what the pipeline loads (``loading.load_model``).
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..errors import Errors, ModelError, NotFittedError
-from .neural import SpacyTextClassifier, TransformersTextClassifier
-from .persistence import dump_skops, json_ready, load_skops, read_meta, write_meta
+from .linear import LinearTextModel
+from .loading import load_model
+from .persistence import json_ready
 
-_WHITE_SPACES = re.compile(r"\s\s+")  # as sklearn's char analyzer
+__all__ = ["TextClassifier", "load_model", "linear_from_pipeline"]
 
 
 class TextClassifier(ClassifierMixin, BaseEstimator):
@@ -37,6 +38,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         max_iter: int = 5000,
         lowercase: bool = False,
         random_state: int = 0,
+        solver: str = "newton-cg",
     ):
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -46,6 +48,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.lowercase = lowercase
         self.random_state = random_state
+        self.solver = solver
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -79,126 +82,82 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                         class_weight=self.class_weight,
                         max_iter=self.max_iter,
                         random_state=self.random_state,
+                        solver=self.solver,
                     ),
                 ),
             ]
         )
-        pipeline.fit(texts, labels)
-        self._set_pipeline(pipeline)
+        # One BLAS thread: these problems are small, and threads fighting over shared
+        # cores made fitting four times slower.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            pipeline.fit(texts, labels)
+        self.pipeline_ = pipeline
+        self.linear_ = linear_from_pipeline(pipeline)
+        self.classes_ = self.linear_.classes_
         return self
 
-    def _set_pipeline(self, pipeline) -> None:
-        self.pipeline_ = pipeline
-        self.classes_ = pipeline.classes_
-        tfidf, clf = pipeline.steps[0][1], pipeline.steps[-1][1]
-        # Python ints, not numpy ones: skops then stores the vocabulary inline instead
-        # of one .npy file per entry.
-        tfidf.vocabulary_ = {term: int(i) for term, i in tfidf.vocabulary_.items()}
-        # Plain copies for the fast path of ``predict_proba``.
-        self.vocabulary_ = tfidf.vocabulary_
-        self.idf_ = tfidf.idf_.astype(np.float64)
-        self.coef_ = clf.coef_.T.astype(np.float64)
-        self.intercept_ = clf.intercept_.astype(np.float64)
-        self.grams_ = tuple(tfidf.ngram_range)
-        self.lowercase_ = bool(tfidf.lowercase)
-
     def _check_fitted(self) -> None:
-        if not hasattr(self, "pipeline_"):
+        if not hasattr(self, "linear_"):
             raise NotFittedError(Errors.E202.format(name=type(self).__name__))
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities, columns in ``classes_`` order.
-
-        Computes what ``pipeline_.predict_proba`` computes (TF-IDF with sublinear tf
-        and l2 norm, then a softmax over the linear scores) without sklearn's
-        per-call validation and its KeyError per unseen n-gram: this runs on every
-        section of every report.
-        """
+    def set_temperature(self, temperature: float) -> TextClassifier:
+        """Calibrate: scores are divided by ``temperature`` before the softmax."""
         self._check_fitted()
-        texts = list(texts)
-        if len(self.classes_) < 3:
-            return self.pipeline_.predict_proba(texts)
-        scores = np.tile(self.intercept_, (len(texts), 1))
-        for row, (indices, values) in enumerate(map(self._tfidf, texts)):
-            if len(indices):
-                scores[row] += values @ self.coef_[indices]
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
-        return scores
+        self.linear_.temperature_ = float(temperature)
+        return self
 
-    def _tfidf(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The non-zero TF-IDF features of one text: column indices and values."""
-        lookup = self.vocabulary_.get
-        low, high = self.grams_
-        if self.lowercase_:
-            text = text.lower()
-        text = _WHITE_SPACES.sub(" ", text)
-        # n-grams built and looked up by map (C loops, not Python ones)
-        grams: list[str] = list(text)
-        counts: Counter[int | None] = Counter()
-        for n in range(1, high + 1):
-            if n > 1:
-                grams = list(map(str.__add__, grams[:-1], text[n - 1 :]))
-            if n >= low:
-                counts.update(map(lookup, grams))
-        counts.pop(None, None)
-        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        values = (np.log(tf) + 1.0) * self.idf_[indices]
-        if len(values):
-            values /= np.sqrt(values @ values)
-        return indices, values
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        self._check_fitted()
+        return self.linear_.decision_function(texts)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities, columns in ``classes_`` order (with numpy: what
+        ``pipeline_.predict_proba`` computes, at temperature 1)."""
+        self._check_fitted()
+        return self.linear_.predict_proba(texts)
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
-        proba = self.predict_proba(texts)
-        return self.classes_[proba.argmax(axis=1)]
+        self._check_fitted()
+        return self.linear_.predict(texts)
 
     def to_disk(self, path: str | Path, meta: dict[str, Any] | None = None) -> None:
         self._check_fitted()
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        dump_skops(self.pipeline_, path)
-        info = {
-            "backend": "sklearn",
-            "labels": [str(c) for c in self.classes_],
-            "params": json_ready(self.get_params()),
-            **(meta or {}),
-        }
-        write_meta(path, info)
+        info = {"params": json_ready(self.get_params()), **(meta or {})}
+        self.linear_.to_disk(path, info)
 
     @classmethod
     def from_disk(cls, path: str | Path, task: str = "<task>") -> TextClassifier:
-        path = Path(path)
-        meta = read_meta(path, task)
-        pipeline = load_skops(path, task)
-        params = dict(meta.get("params") or {})
+        """The estimator around a saved model (``pipeline_`` is not restored: the
+        saved arrays are all that predicting needs)."""
+        linear = LinearTextModel.from_disk(path, task)
+        params = dict(linear.meta_.get("params") or {})
         if "ngram_range" in params:
             params["ngram_range"] = tuple(params["ngram_range"])
         known = cls().get_params()
         model = cls(**{k: v for k, v in params.items() if k in known})
-        model._set_pipeline(pipeline)
-        if [str(c) for c in model.classes_] != meta.get("labels"):
-            raise ModelError(
-                Errors.E201.format(
-                    path=path, detail="labels differ from meta.json", task=task
-                )
-            )
-        model.meta_ = meta
+        model.linear_ = linear
+        model.classes_ = linear.classes_
+        model.meta_ = linear.meta_
         return model
 
 
-def load_model(path: str | Path, task: str = "<task>") -> Any:
-    """The classifier saved in ``path``; its backend is read from meta.json."""
-    backends = {
-        "sklearn": TextClassifier,
-        "spacy": SpacyTextClassifier,
-        "transformers": TransformersTextClassifier,
-    }
-    meta = read_meta(Path(path), task)
-    backend = meta.get("backend", "sklearn")
-    if backend not in backends:
-        raise ModelError(Errors.E603.format(backend=backend))
-    if backend == "sklearn":
-        return TextClassifier.from_disk(path, task)
-    return backends[backend].from_disk(path)
+def linear_from_pipeline(pipeline) -> LinearTextModel:
+    """The arrays of a fitted TF-IDF + logistic regression pipeline."""
+    tfidf, clf = pipeline.steps[0][1], pipeline.steps[-1][1]
+    coef = clf.coef_.T.astype(np.float64)
+    intercept = clf.intercept_.astype(np.float64)
+    if len(clf.classes_) == 2:
+        # sklearn's binary model scores the second class against the first.
+        coef = np.hstack([np.zeros_like(coef), coef])
+        intercept = np.concatenate([[0.0], intercept])
+    return LinearTextModel(
+        [str(c) for c in clf.classes_],
+        {term: int(i) for term, i in tfidf.vocabulary_.items()},
+        tfidf.idf_.astype(np.float64),
+        coef,
+        intercept,
+        tuple(tfidf.ngram_range),
+        bool(tfidf.lowercase),
+    )

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+from ..stages.meta.agency import agency_groups
 
 COLUMNS = ("text", "label", "source", "doc", "agency", "title")
 
@@ -66,3 +70,56 @@ def split_by_agency(
     train_idx = [i for i, a in enumerate(agencies) if a not in held]
     test_idx = [i for i, a in enumerate(agencies) if a in held and sources[i] == "gold"]
     return dataset.select(train_idx), dataset.select(test_idx)
+
+
+_HOST = re.compile(r"https?://([A-Za-z0-9.\-]+)")
+
+
+def report_groups(
+    reports: Sequence[Any], golds: dict[str, dict[str, Any]] | None = None
+) -> dict[str, str]:
+    """File name -> group key for splits that keep an agency out of training when it
+    is tested: one group per agency, and reports published on one website in one
+    group (平潭县 and 平潭综合实验区 share www.pingtan.gov.cn and their wording).
+
+    The agency is the gold's where it names one, else the pipeline's; names of one
+    agency (洪泽区人民政府, 淮安市洪泽区人民政府) are merged by ``agency_groups``. A
+    report with neither is a group of its own. The key is the group's first name in
+    sorted order, so it does not depend on the order of ``reports``."""
+    golds = golds or {}
+    names: dict[str, str | None] = {}
+    hosts: dict[str, str | None] = {}
+    for report in reports:
+        doc = Path(report.source.path).name
+        gold_agency = (golds.get(doc) or {}).get("meta", {}).get("agency")
+        names[doc] = gold_agency or (None if doc in golds else report.meta.agency)
+        header = "\n".join(r.text for r in report.removals if r.kind == "header")
+        found = _HOST.search(report.source.url or header)
+        hosts[doc] = found.group(1).lower() if found else None
+    canonical = agency_groups([n for n in names.values() if n])
+    parent = {doc: doc for doc in names}
+
+    def find(doc: str) -> str:
+        while parent[doc] != doc:
+            parent[doc] = parent[parent[doc]]
+            doc = parent[doc]
+        return doc
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    first: dict[str, str] = {}
+    for doc in sorted(names):
+        for key in (
+            f"agency:{canonical[names[doc]]}" if names[doc] else None,
+            f"host:{hosts[doc]}" if hosts[doc] else None,
+        ):
+            if key is None:
+                continue
+            if key in first:
+                union(first[key], doc)
+            else:
+                first[key] = doc
+    return {doc: find(doc) for doc in names}

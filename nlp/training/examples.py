@@ -9,8 +9,10 @@ and cleans a corpus and fills ``meta`` (the part of the pipeline the builders ne
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from ..pipeline.registry import create
 from ..records import Report, Section
 from ..stages.label_sections import (
     STRUCTURAL_LABELS,
+    Decision,
     LabelPolicy,
     own_text_length,
     section_text,
@@ -97,11 +100,14 @@ def build_section_examples(
     gold_dir: str | Path | Sequence[str | Path] | None,
     config: str = "sections",
 ) -> list[dict[str, Any]]:
-    """Labelled section texts: ``{text, label, source, doc, agency, title}``.
+    """Labelled section texts: ``{text, label, source, doc, agency, title, rule_kind,
+    rule_label}``.
 
     ``reports`` carry normalised ``text``; they are segmented here when they have no
     sections yet. Gold labels win; elsewhere the heading rules label what they can
-    (sections only the model could label are left out).
+    (sections only the model could label are left out). ``rule_label``/``rule_kind``
+    say what the rules alone decide (and by which kind of rule; None where only the
+    model could tell), for calibrating the rules against the gold.
     """
     settings = load_config(config)
     policy = LabelPolicy(settings)
@@ -119,24 +125,28 @@ def build_section_examples(
         agency = report.meta.agency
         if gold:
             agency = agency or gold.get("meta", {}).get("agency")
-            matches = match_gold_sections(sections, gold.get("sections", []))
-            for item, index in zip(gold.get("sections", []), matches):
+            items = gold.get("sections", [])
+            folded = [dict(item, title=_fold(item["title"])) for item in items]
+            for item, index in zip(items, match_gold_sections(sections, folded)):
                 if index is not None:
                     gold_labels[index] = item["label"]
-        labels: dict[str, str] = {}
+        decided: dict[str, Decision] = {}
         for i, section in enumerate(sections):
+            parent = decided.get(section.parent) if section.parent else None
+            own = own_text_length(report.text, sections, i)
+            structural = section.label in STRUCTURAL_LABELS
+            rule = None if structural else policy.decide(section, parent, own, None)
             if i in gold_labels:
                 label, source = gold_labels[i], "gold"
-            elif section.label in STRUCTURAL_LABELS:
+                decided[section.id] = Decision(label, 1.0, "rule", "gold")
+            elif structural:
                 label, source = section.label, "structure"
+                decided[section.id] = Decision(label, 1.0, "structure", "structure")
+            elif rule is not None:
+                label, source = rule.label, "rule"
+                decided[section.id] = rule
             else:
-                parent = labels.get(section.parent) if section.parent else None
-                own = own_text_length(report.text, sections, i)
-                decision = policy.decide(section, parent, own, None)
-                if decision is None:
-                    continue
-                label, source = decision.label, "rule"
-            labels[section.id] = label
+                continue
             if label in STRUCTURAL_LABELS:
                 continue  # given by structure; the model never decides them
             examples.append(
@@ -147,9 +157,25 @@ def build_section_examples(
                     "doc": doc,
                     "agency": agency,
                     "title": section.title,
+                    "rule_label": rule.label if rule else None,
+                    "rule_kind": rule.kind if rule else None,
                 }
             )
     return examples
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _fold(text: str) -> str:
+    """Gold text in the form of the normalised text: NFKC, traditional script folded
+    to simplified (gold is written as printed: full-width punctuation; nanshan and
+    yaohai in traditional script)."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True)
@@ -193,10 +219,10 @@ def build_weakness_examples(
     for report in reports:
         gold = golds.get(Path(report.doc_id).name) or golds.get(report.doc_id) or {}
         for weakness in gold.get("weaknesses", []):
-            add(weakness["text"], weakness["category"], "gold", report.doc_id)
+            add(_fold(weakness["text"]), weakness["category"], "gold", report.doc_id)
     for report in reports:
         gold = golds.get(Path(report.doc_id).name) or golds.get(report.doc_id) or {}
-        gold_texts = [w["text"] for w in gold.get("weaknesses", [])]
+        gold_texts = [_fold(w["text"]) for w in gold.get("weaknesses", [])]
         for text in extractor.statement_texts(report):
             if any(overlap_ok(text, g) for g in gold_texts):
                 continue

@@ -1,11 +1,14 @@
 """The training workflow: ``train(task, out)`` makes and documents one shipped model.
 
 TASK is ``sections`` or ``weaknesses``. The training data are built as a Hugging Face
-``Dataset`` from ``corpora/`` (gold labels plus weak labels from the rules), split by
-agency so that no agency is in both train and test; the chosen backend is trained and
-evaluated on the held-out agencies against two baselines (majority label, rules only);
-``DIR/meta.json`` and a model card ``DIR/README.md`` are written. The shipped models in
-``models/`` are made by ``python -m nlp.train`` with the default backend.
+``Dataset`` from ``corpora/`` (gold labels from every gold folder of the task's
+config, plus weak labels from the rules). The figures of the model card are
+agency-held-out: every gold example is predicted by a model fitted without its agency
+group (``data.report_groups``; leave one group out), and compared with two baselines
+(majority label, rules only). The shipped model is then fitted on every example, with
+its calibration (``fitting.fit_calibrated``), and written with ``DIR/meta.json`` and a
+model card ``DIR/README.md``. The shipped models in ``models/`` are made by
+``python -m nlp.train`` with the default backend.
 """
 
 from __future__ import annotations
@@ -20,28 +23,27 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CONFIG_DIR, load_config, load_yaml
-from ..errors import ModelError
-from ..models.neural import SpacyTextClassifier, TransformersTextClassifier
 from ..models.persistence import write_meta
-from ..models.text_classifier import TextClassifier
-from ..stages.meta.agency import agency_groups
-from ..stages.segment import HeadingRules
+from ..stages.label_sections import LabelPolicy
 from ..stages.weaknesses import CueCategorizer
 from .card import model_card
-from .data import data_hash, split_by_agency, to_dataset
+from .data import data_hash, report_groups, to_dataset
 from .examples import build_section_examples, build_weakness_examples, prepare_reports
+from .fitting import BACKEND_NAMES, fit_calibrated, make_model
 from .metrics import classification_metrics, majority_baseline
 
 logger = logging.getLogger("nlp.train")
 ROOT = CONFIG_DIR.parent
-BACKEND_NAMES = ("sklearn", "spacy", "transformers")
+__all__ = ["BACKEND_NAMES", "TASKS", "read_golds", "train"]
 
 
-def read_golds(gold_dir: Path) -> dict[str, dict[str, Any]]:
+def read_golds(gold_dirs: Path | Sequence[Path]) -> dict[str, dict[str, Any]]:
+    dirs = [gold_dirs] if isinstance(gold_dirs, (str, Path)) else gold_dirs
     golds = {}
-    for file in sorted(gold_dir.glob("*.gold.json")):
-        gold = json.loads(file.read_text(encoding="utf-8"))
-        golds[gold["doc"]] = gold
+    for directory in dirs:
+        for file in sorted(Path(directory).glob("*.gold.json")):
+            gold = json.loads(file.read_text(encoding="utf-8"))
+            golds[gold["doc"]] = gold
     return golds
 
 
@@ -50,12 +52,30 @@ class SectionsTask:
 
     name = "sections"
 
-    def examples(self, reports, gold_dir: Path) -> list[dict[str, Any]]:
-        return build_section_examples(reports, gold_dir)
+    def examples(self, reports, gold_dirs) -> list[dict[str, Any]]:
+        return build_section_examples(reports, gold_dirs)
 
     def rules(self, examples: Sequence[dict[str, Any]]) -> list[str]:
-        rules = HeadingRules()
-        return [rules.match(e.get("title") or "").label or "other" for e in examples]
+        """What the heading rules alone say (``other`` where they are silent)."""
+        return [e.get("rule_label") or "other" for e in examples]
+
+    def rule_outcomes(self, examples: Sequence[dict[str, Any]]):
+        return [
+            (e["rule_kind"], e.get("rule_label") == e["label"])
+            for e in examples
+            if e.get("rule_kind")
+        ]
+
+    def fit(self, examples, config, backend: str = "sklearn", checkpoint=None):
+        policy = LabelPolicy(load_config("sections"))
+        return fit_calibrated(
+            examples,
+            config,
+            backend,
+            checkpoint,
+            rule_outcomes=self.rule_outcomes,
+            rule_prior=policy.rule_prior,
+        )
 
 
 class WeaknessesTask:
@@ -63,8 +83,8 @@ class WeaknessesTask:
 
     name = "weaknesses"
 
-    def examples(self, reports, gold_dir: Path) -> list[dict[str, Any]]:
-        golds = read_golds(gold_dir)
+    def examples(self, reports, gold_dirs) -> list[dict[str, Any]]:
+        golds = read_golds(gold_dirs)
         return [
             {
                 "text": e.text,
@@ -75,26 +95,34 @@ class WeaknessesTask:
             for e in build_weakness_examples(reports, golds)
         ]
 
+    def _cues(self) -> CueCategorizer:
+        return CueCategorizer(load_config("weaknesses"))
+
     def rules(self, examples: Sequence[dict[str, Any]]) -> list[str]:
-        cues = CueCategorizer(load_config("weaknesses"))
+        cues = self._cues()
         return [cues(e["text"]).label or "other" for e in examples]
+
+    def rule_outcomes(self, examples: Sequence[dict[str, Any]]):
+        cues = self._cues()
+        outcomes = []
+        for e in examples:
+            cue = cues(e["text"])
+            if cue.label is not None:
+                outcomes.append((cue.kind, cue.label == e["label"]))
+        return outcomes
+
+    def fit(self, examples, config, backend: str = "sklearn", checkpoint=None):
+        return fit_calibrated(
+            examples,
+            config,
+            backend,
+            checkpoint,
+            rule_outcomes=self.rule_outcomes,
+            rule_prior=self._cues().rule_prior,
+        )
 
 
 TASKS = {"sections": SectionsTask, "weaknesses": WeaknessesTask}
-
-
-def make_model(
-    task, backend: str, seed: int, params: dict[str, Any], checkpoint: str | None
-):
-    if backend == "sklearn":
-        return TextClassifier(random_state=seed, **params)
-    if backend == "spacy":
-        return SpacyTextClassifier(seed=seed, **params)
-    if backend == "transformers":
-        return TransformersTextClassifier(checkpoint=checkpoint, seed=seed, **params)
-    raise ModelError(
-        f"Unknown backend {backend!r}; choose one of {', '.join(BACKEND_NAMES)}."
-    )
 
 
 def _versions() -> dict[str, str]:
@@ -103,10 +131,10 @@ def _versions() -> dict[str, str]:
     result = {"python": platform.python_version()}
     for package in (
         "scikit-learn",
+        "numpy",
         "spacy",
         "datasets",
         "jieba",
-        "skops",
         "transformers",
         "torch",
     ):
@@ -115,6 +143,48 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             pass
     return result
+
+
+def gold_dirs_of(config: dict[str, Any]) -> list[Path]:
+    gold = config["gold"]
+    return [ROOT / g for g in ([gold] if isinstance(gold, str) else gold)]
+
+
+def grouped_predictions(
+    examples: Sequence[dict[str, Any]],
+    config: dict[str, Any],
+    backend: str,
+    checkpoint: str | None,
+) -> tuple[list[int], list[str], list[str]]:
+    """Every gold example predicted by a model fitted without its agency group:
+    (indices of the gold examples, their predictions, the majority label of each
+    fold's training labels)."""
+    seed = int(config.get("seed", 0))
+    params = dict((config.get("backends") or {}).get(backend) or {})
+    gold_groups = sorted(
+        {e["agency"] for e in examples if e.get("source") == "gold"}, key=str
+    )
+    indices: list[int] = []
+    predicted: list[str] = []
+    majority: list[str] = []
+    for group in gold_groups:
+        test = [
+            i
+            for i, e in enumerate(examples)
+            if e["agency"] == group and e.get("source") == "gold"
+        ]
+        train = [e for e in examples if e["agency"] != group]
+        labels = [str(e["label"]) for e in train]
+        if len(set(labels)) < 2:
+            continue
+        model = make_model(backend, seed, params, checkpoint)
+        model.fit([str(e["text"]) for e in train], labels)
+        indices.extend(test)
+        predicted.extend(
+            str(p) for p in model.predict([str(examples[i]["text"]) for i in test])
+        )
+        majority.extend(majority_baseline(labels, len(test)))
+    return indices, predicted, majority
 
 
 def train(
@@ -129,74 +199,41 @@ def train(
     config = load_yaml(config_path)
     seed = int(config.get("seed", 0))
     task = TASKS[task_name]()
-    corpus, gold_dir = ROOT / config["corpus"], ROOT / config["gold"]
+    corpus, gold_dirs = ROOT / config["corpus"], gold_dirs_of(config)
     started = time.perf_counter()
 
     reports = prepare_reports(corpus)
-    groups = agency_groups([r.meta.agency for r in reports if r.meta.agency])
-    agency_of = {
-        Path(r.source.path).name: groups.get(r.meta.agency, r.doc_id) for r in reports
-    }
-    examples = task.examples(reports, gold_dir)
+    groups = report_groups(reports, read_golds(gold_dirs))
+    examples = task.examples(reports, gold_dirs)
     for e in examples:
-        e["agency"] = agency_of.get(e["doc"], e["doc"])
+        e["agency"] = groups.get(e["doc"], e["doc"])
     dataset = to_dataset(examples)
-    train_set, test_set = split_by_agency(
-        dataset,
-        float(config.get("test_fraction", 0.3)),
-        seed,
-        config.get("test_agencies") or (),
-    )
-    labels_train = list(train_set["label"])
-    gold_test = list(test_set["label"])
-    params = dict((config.get("backends") or {}).get(backend) or {})
 
-    def fit_and_score(
-        name: str, model_params: dict[str, Any]
-    ) -> tuple[Any, dict[str, Any]]:
-        model = make_model(task, name, seed, model_params, checkpoint)
-        model.fit(list(train_set["text"]), labels_train)
-        predicted = (
-            [str(p) for p in model.predict(list(test_set["text"]))]
-            if len(test_set)
-            else []
-        )
-        return model, classification_metrics(
-            gold_test, predicted, sorted(set(labels_train))
-        )
-
-    _, metrics = fit_and_score(backend, params)
-    test_rows = [
-        dict(zip(test_set.column_names, row))
-        for row in zip(*(test_set[c] for c in test_set.column_names))
-    ]
-    rules_pred = task.rules(test_rows)
-    metrics["baseline_majority"] = _short(
-        classification_metrics(
-            gold_test, majority_baseline(labels_train, len(gold_test)), []
-        )
+    indices, predicted, majority = grouped_predictions(
+        examples, config, backend, checkpoint
     )
+    gold = [str(examples[i]["label"]) for i in indices]
+    labels_all = sorted({str(e["label"]) for e in examples})
+    metrics = classification_metrics(gold, predicted, labels_all)
+    metrics["baseline_majority"] = _short(classification_metrics(gold, majority, []))
     metrics["baseline_rules"] = _short(
-        classification_metrics(gold_test, rules_pred, [])
+        classification_metrics(gold, task.rules([examples[i] for i in indices]), [])
     )
     compared = {}
     for other in compare:
         if other == backend:
             continue
-        other_params = dict((config.get("backends") or {}).get(other) or {})
-        _, other_metrics = fit_and_score(other, other_params)
-        compared[other] = _short(other_metrics)
+        o_indices, o_pred, _ = grouped_predictions(examples, config, other, checkpoint)
+        o_gold = [str(examples[i]["label"]) for i in o_indices]
+        compared[other] = _short(classification_metrics(o_gold, o_pred, []))
 
     # The shipped model learns from every example once the held-out figures are taken.
-    final = make_model(task, backend, seed, params, checkpoint)
-    if config.get("refit_on_all", True):
-        final.fit(list(dataset["text"]), list(dataset["label"]))
-    else:
-        final.fit(list(train_set["text"]), labels_train)
+    final = task.fit(examples, config, backend, checkpoint)
 
     command = f"python -m nlp.train {task_name} --backend {backend} --out {out}"
     if config_path != CONFIG_DIR / "train" / f"{task_name}.yaml":
         command += f" --config {config_path}"
+    gold_groups = sorted({examples[i]["agency"] for i in indices})
     meta = {
         "name": task_name,
         "task": task_name,
@@ -213,15 +250,16 @@ def train(
         "data_hash": data_hash(dataset),
         "data": {
             "examples": len(dataset),
-            "train_examples": len(train_set),
-            "train_by_source": dict(Counter(train_set["source"])),
-            "train_agencies": len(set(train_set["agency"])),
-            "test_examples": len(test_set),
-            "test_agencies": sorted(set(test_set["agency"])),
-            "split": "by agency; test = gold examples of held-out agencies",
-            "refit_on_all": bool(config.get("refit_on_all", True)),
+            "train_examples": len(dataset),
+            "train_by_source": dict(Counter(dataset["source"])),
+            "train_agencies": len(set(dataset["agency"])),
+            "test_examples": len(indices),
+            "test_agencies": gold_groups,
+            "split": "leave one agency group out; test = the group's gold examples",
+            "refit_on_all": True,
         },
         "metrics": metrics,
+        "calibration": (getattr(final, "meta_", None) or {}).get("calibration", {}),
         "backends_compared": compared,
         "versions": _versions(),
         "command": command,
@@ -241,10 +279,6 @@ def train(
     write_meta(out, existing)
     (out / "README.md").write_text(model_card(existing), encoding="utf-8")
     return existing
-
-
-def _short(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {k: metrics[k] for k in ("accuracy", "macro_f1", "n")}
 
 
 def _short(metrics: dict[str, Any]) -> dict[str, Any]:

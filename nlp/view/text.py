@@ -50,13 +50,15 @@ class Body:
 
     def targets(self, start: int, end: int, ref: str | None = None) -> list[str]:
         """Element ids showing text[start:end] (a cell named ``ref`` preferred when
-        several cells share the span, as run-together digits split into cells do)."""
+        several cells share the span, as run-together digits split into cells do).
+        An empty span shows no prose, whatever marks lie around it (an empty cell
+        still shows its cell)."""
         found: list[tuple[int, str]] = []
         if len(self._starts) != len(self.pieces):
             self._starts = [p[0] for p in self.pieces]
         starts = self._starts
         i = max(bisect.bisect_right(starts, start) - 1, 0)
-        while i < len(self.pieces) and self.pieces[i][0] < end:
+        while end > start and i < len(self.pieces) and self.pieces[i][0] < end:
             a, b, element = self.pieces[i]
             if b > start and a < end:
                 found.append((a, element))

@@ -107,6 +107,7 @@ def load_report(path: str | Path, root: Path | None = None) -> Report:
             encoding=doc.encoding,
             size=doc.size,
             pages=[Page(number=n, start=a, end=b) for n, a, b in doc.pages],
+            title=doc.title,
         ),
         text=doc.text,
     )

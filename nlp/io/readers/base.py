@@ -14,3 +14,5 @@ class RawDocument:
     pages: list[tuple[int, int, int]] = field(default_factory=list)
     sha256: str = ""
     size: int = 0
+    # Metadata around the text (an HTML page's <title>): ``Source.title``.
+    title: str | None = None

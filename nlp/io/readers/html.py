@@ -113,7 +113,22 @@ def read_html(path: Path, data: bytes) -> RawDocument:
     out = "".join(parts)
     out = re.sub(r"[ \t\r\f\v]+\n", "\n", out)
     out = re.sub(r"\n{3,}", "\n\n", out)
-    return RawDocument(text=out.strip() + "\n", format="html", encoding=encoding)
+    return RawDocument(
+        text=out.strip() + "\n",
+        format="html",
+        encoding=encoding,
+        title=page_title(root),
+    )
+
+
+def page_title(root) -> str | None:
+    """The page's <title> (metadata for ``meta``: crawled pages often leave the
+    report's title and agency out of the body), white space collapsed."""
+    element = root.find(".//title")
+    if element is None:
+        return None
+    title = " ".join(element.text_content().split())
+    return title or None
 
 
 def _walk(element, parts: list[str]) -> None:

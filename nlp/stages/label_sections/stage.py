@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...config import resource_path
-from ...models.text_classifier import load_model
+from ...models.loading import load_model
 from ...pipeline.registry import Stage, stage
 from ...records import Report, Section
 from .policy import Decision, LabelPolicy
@@ -79,7 +79,7 @@ class SectionClassifier(Stage):
         return cls(config, classifier=classifier)
 
     def setup(self, cfg: dict[str, Any]) -> None:
-        self.policy = LabelPolicy(cfg)
+        self.settings_ = cfg
         self.body_chars = int(cfg["classifier"]["body_chars"])
         self.model_path = None
         if self.classifier is None:
@@ -88,6 +88,14 @@ class SectionClassifier(Stage):
             )
             self.classifier = load_model(path, TASK)
             self.model_path = str(path)
+        self.use_classifier(self.classifier)
+
+    def use_classifier(self, classifier) -> None:
+        """Label with ``classifier`` (a fitted model of any backend) and the rule
+        reliabilities fitted with it (its ``meta_["calibration"]``)."""
+        self.classifier = classifier
+        calibration = (getattr(classifier, "meta_", None) or {}).get("calibration")
+        self.policy = LabelPolicy(self.settings_, calibration)
 
     def __call__(self, report: Report) -> Report:
         self._require_initialized()
@@ -98,23 +106,19 @@ class SectionClassifier(Stage):
         scored = self._needs_scores(sections, own)
         classes = [str(c) for c in self.classifier.classes_]
         scores = dict(zip(scored, self._scores(report.text, sections, scored, classes)))
-        labels: dict[str, str] = {}
+        decisions: dict[str, Decision] = {}
         for i, section in enumerate(sections):
             if section.method == "structure" and section.label in STRUCTURAL_LABELS:
-                decision = Decision(section.label, 1.0, "structure")
+                decision = Decision(section.label, 1.0, "structure", "structure")
             else:
-                parent_label = labels.get(section.parent) if section.parent else None
-                decision = self.policy.decide(
-                    section, parent_label, own[i], scores.get(i)
-                )
+                parent = decisions.get(section.parent) if section.parent else None
+                decision = self.policy.decide(section, parent, own[i], scores.get(i))
                 if decision is None:  # the model was not consulted where it must be
                     scores[i] = self._scores(report.text, sections, [i], classes)[0]
-                    decision = self.policy.decide(
-                        section, parent_label, own[i], scores[i]
-                    )
+                    decision = self.policy.decide(section, parent, own[i], scores[i])
             model_best = max(scores[i], key=scores[i].get) if i in scores else None
             section.label = decision.label
-            section.confidence = round(decision.confidence, 4)
+            section.confidence = round(min(max(decision.confidence, 1e-4), 1.0), 4)
             section.method = decision.method
             section.model_label = (
                 model_best
@@ -122,24 +126,25 @@ class SectionClassifier(Stage):
                 and model_best not in (None, decision.label)
                 else None
             )
-            labels[section.id] = decision.label
+            decisions[section.id] = decision
         return report
 
     def _needs_scores(
         self, sections: Sequence[Section], own: Sequence[int]
     ) -> list[int]:
-        """Sections the model reads: all but the structural ones and those whose label
-        the rules take from their parent (by a rules-only pass)."""
-        labels: dict[str, str | None] = {}
+        """Sections the model reads: all but the structural ones, the template
+        headings and those whose label the rules take from their parent (by a
+        rules-only pass)."""
+        decisions: dict[str, Decision | None] = {}
         needed = []
         for i, section in enumerate(sections):
             if section.method == "structure" and section.label in STRUCTURAL_LABELS:
-                labels[section.id] = section.label
+                decisions[section.id] = Decision(section.label, 1.0, "structure")
                 continue
-            parent_label = labels.get(section.parent) if section.parent else None
-            decision = self.policy.decide(section, parent_label, own[i], None)
-            labels[section.id] = decision.label if decision else None
-            if decision is None or decision.method != "inherit":
+            parent = decisions.get(section.parent) if section.parent else None
+            decision = self.policy.decide(section, parent, own[i], None)
+            decisions[section.id] = decision
+            if decision is None or decision.kind not in ("inherit", "template"):
                 needed.append(i)
         return needed
 

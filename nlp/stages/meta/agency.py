@@ -1,96 +1,19 @@
-"""Agency names: found in a report, and compared across reports (the one home).
+"""Agency names compared: which names are one agency (the one home of that).
 
-``AgencyFinder`` reads the agency from a report's title, its labelled 发布单位 line or
-the names its body mentions most; ``agency_key``, ``agency_groups`` and
-``agency_aliases`` decide which names are one agency (淮安市洪泽区人民政府 and
-洪泽区人民政府) for the cross-year checks and recurrence.
+``same_agency`` (evaluation, the finder's agreement between sources), ``agency_key``,
+``agency_groups`` and ``agency_aliases`` (淮安市洪泽区人民政府 and 洪泽区人民政府 are
+one agency: cross-year checks, recurrence, cross-validation groups). Finding the
+agency of a report is ``agency_finder``.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 _SPACE = re.compile(r"\s+")
-_LEADING_JUNK = re.compile(r"^(?:关于|[0-9\-_.、]+)")
-_LABELLED_UNIT = re.compile(
-    r"(?:填报单位|发布单位|发布机构|编制单位|报送单位)\s*[:：|]\s*\|?\s*([\u4e00-\u9fff()]{2,30})"
-)
-# Characters that do not occur in agency names but do in prose around them.
-_NOT_NAME = re.compile(
-    r"[我将的了在和与对为是由现本该各全等及向从年月日共有无未其把被所下设立配召开负责网]"
-)
-_PLACE_BEFORE_NAME = re.compile(r"(?:省|市|县|区|州|旗|镇|乡)$")
-# Prose words that the candidate pattern picks up before a name (并于衡阳市…).
-_LEADING_FUNCTION = re.compile(r"^[并于在向对由经以及和与将把被从为据按]+")
-# Suffixes of an agency that publishes reports (not an office inside one).
-_STRONG_SUFFIX = re.compile(
-    r"(?:人民政府|管委会|管理委员会|办事处|街道|镇|乡|局|厅|委员会)$"
-)
-
-
-class AgencyFinder:
-    """The agency a report is by, from its title, labelled lines or body."""
-
-    def __init__(self, config: dict[str, Any]):
-        suffixes = sorted(config["agency_suffixes"], key=len, reverse=True)
-        self.agency_pattern = re.compile(
-            r"[\u4e00-\u9fff]{2,16}?(?:" + "|".join(map(re.escape, suffixes)) + ")"
-        )
-        self.suffix_end = re.compile("(?:" + "|".join(map(re.escape, suffixes)) + ")$")
-
-    def find(self, title: re.Match | None, header: str, text: str) -> str | None:
-        candidates: list[str] = []
-        if title:
-            pre = _LEADING_JUNK.sub("", title.group("pre"))
-            post = title.group("post")
-            for part in (pre, post):
-                part = part.strip(" -_|")
-                if len(part) >= 2 and not part.isdigit() and not _NOT_NAME.search(part):
-                    candidates.append(part)
-            if not candidates:
-                # A PDF title often puts the agency on the line above the year.
-                before = (
-                    title.string[: title.start()].rstrip().rsplit("\n", 1)[-1].strip()
-                )
-                if 2 <= len(before) <= 30:
-                    candidates.append(before)
-        for name in candidates:
-            if self.suffix_end.search(name) or len(name) >= 3:
-                return name
-        for source in (header, text):
-            labelled = _LABELLED_UNIT.search(source)
-            if labelled:
-                return labelled.group(1)
-        # No title: the agency name the body mentions most often.
-        counts = Counter(
-            name for name in self._names(text[:6000]) if not _NOT_NAME.search(name)
-        )
-        if not counts:
-            return None
-
-        # Mentions of a short form (教育局) count for the full name (衡阳市教育局) too.
-        def score(name: str) -> tuple[int, int]:
-            total = sum(c for other, c in counts.items() if name.endswith(other))
-            return total + 2 * bool(_STRONG_SUFFIX.search(name)), len(name)
-
-        return max(counts, key=score)
-
-    def _names(self, text: str) -> list[str]:
-        """Candidate names; a place directly followed by a name joins it (衡阳市+教育局)."""
-        names: list[str] = []
-        last_end = -1
-        for m in self.agency_pattern.finditer(text):
-            name = _LEADING_FUNCTION.sub("", m.group())
-            if names and m.start() == last_end and _PLACE_BEFORE_NAME.search(names[-1]):
-                names[-1] += name
-            else:
-                names.append(name)
-            last_end = m.end()
-        return names
 
 
 # --------------------------------------------------------------- one agency, many names
@@ -135,6 +58,44 @@ def _same_place(longer: str, shorter: str) -> bool:
     ):
         return False
     return bool(_PREFIX.fullmatch(longer[: -len(shorter)]))
+
+
+# What a comparable name may add in front of the other: the places above it, and the
+# government of the last of them (四平市铁东区人民政府 + 解放街道办事处).
+_PLACES_ABOVE = re.compile(
+    r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|地区|县|区|旗))+(?:人民政府)?"
+)
+# The place a name starts with: a name before its level (锡山区…, 西区…; not 区…).
+_OWN_PLACE = re.compile(
+    r"^[\u4e00-\u9fff]+?(?:省|自治区|市|州|盟|地区|县|区|旗|镇|乡|街道|实验区|开发区|新区)"
+    r"|^(?:兵团|新疆生产建设兵团)"
+)
+_COMPARABLE_SUFFIX = re.compile(r"(?:人民政府|管理委员会|管委会|办事处)$")
+
+
+def _comparable(name: str) -> str:
+    name = normalise_agency(name).replace("管理委员会", "管委会")
+    stripped = _COMPARABLE_SUFFIX.sub("", name)
+    if stripped.endswith("街道") or not stripped:
+        return stripped or name
+    return stripped if _PLACE_NAME.search(stripped) else name
+
+
+def same_agency(a: str | None, b: str | None) -> bool:
+    """True when two names name one agency: equal once a government suffix is dropped
+    (兴华乡 / 兴华乡人民政府), or the longer only adds the places above the shorter,
+    which names its own place (洪泽区人民政府 / 淮安市洪泽区人民政府; 锡山区司法局 /
+    无锡市锡山区司法局). A name without its own place (区司法局, 审计局) names no agency
+    by itself and matches none but itself. Compare folded text (simplified script)."""
+    if not a or not b:
+        return False
+    x, y = _comparable(a), _comparable(b)
+    if x == y:
+        return True
+    shorter, longer = sorted((x, y), key=len)
+    if not longer.endswith(shorter) or not _OWN_PLACE.match(shorter):
+        return False
+    return bool(_PLACES_ABOVE.fullmatch(longer[: -len(shorter)]))
 
 
 def normalise_agency(name: str | None) -> str:

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from ...pipeline.registry import Stage, stage
 from ...records import Report
-from .agency import AgencyFinder
+from .agency_finder import AgencyFinder
 from .era import EraRules
 
 _YEAR = r"((?:19|20)\d{2})"
 _TITLE = re.compile(
     r"(?P<pre>[^\s,。:;、()《》“”|]{0,40}?)[ \t]*" + _YEAR + r"\s*年(?:度)?\s*"
     r"(?P<post>[^\s,。:;()《》“”|]{0,24}?)\s*(?:政府)?(?:信息公开|政务公开)[^\n。,]{0,14}?"
-    r"(?:年度)?\s*(?:工作)?\s*(?:报告|年报)"
+    r"(?:年度)?\s*(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
 )
 _PERIOD = re.compile(
     r"(?:统计期限|统计时限|统计期|统计限|统计时间|数据均为|数据统计)[^。]{0,12}?"
@@ -40,11 +41,17 @@ _DATE_LABELLED = re.compile(
 _DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
-@stage("meta.v1", requires=("text", "removals"), assigns=("meta",), config="meta")
+@stage(
+    "meta.v1",
+    requires=("text", "removals", "source"),
+    assigns=("meta",),
+    config="meta",
+)
 class MetaExtractor(Stage):
     """Fill ``meta``: agency, year, template, published, with evidence offsets.
 
-    Needs: ``text`` (and the header ``removals`` of crawled pages).
+    Needs: ``text`` (and the header ``removals`` of crawled pages; ``source`` for the
+    page title and file name).
     Fills: ``meta``. The template is decided here and nowhere else (``era.py``).
     """
 
@@ -65,11 +72,9 @@ class MetaExtractor(Stage):
         text = report.text
         header = "\n".join(r.text for r in report.removals if r.kind == "header")
         meta = report.meta
-        head = text[:1500]
-        title = _TITLE.search(header) or _TITLE.search(head)
-        title_in_text = (
-            title is not None and title.re is _TITLE and _TITLE.search(head) is title
-        )
+        in_header = _TITLE.search(header)
+        title = in_header or _TITLE.search(text, 0, 1500)
+        title_in_text = title is not None and in_header is None
         year = None
         if title:
             year = int(title.group(2))
@@ -84,7 +89,17 @@ class MetaExtractor(Stage):
         if year is None and meta.published:
             year = int(meta.published[:4]) - 1
         meta.year = year
-        meta.agency = self.agencies.find(title, header, text)
+        found = self.agencies.find(
+            title,
+            header,
+            text,
+            report.source.title,
+            Path(report.source.path).name,
+            _TITLE,
+        )
+        meta.agency, meta.agency_printed = found.name, found.printed
+        meta.agency_source, meta.agency_candidates = found.source, found.candidates
+        meta.evidence.agency = list(found.span) if found.span else None
         meta.template = self._template(text, year)
         return report
 

@@ -10,20 +10,26 @@ in ``configs/metrics.yaml``.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from ...config import load_config
 from ...errors import ConfigError, Errors
 from ...pipeline.registry import Stage, stage
 from ...records import Metric, Report, Section
-from ...text.numerals import NUMERAL
+from ...text.numerals import NUMERAL, parse_numeral
+from ..meta.agency_finder import abbreviates
 from ..meta.era import era_rules
 from .mapping import IndicatorMapper, MappingInput
 from .numbers import Quantity, quantity_from_parts
 
 _ASCII_DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[。;!?\n]")
+# The sentence whose frame a figure's rules may read ends at 。 (a ; inside it goes on:
+# 收到申请20件,均已登记;已全部办结19件).
+_FRAME_END = re.compile(r"[。!?\n]")
 _PART_MARK = "其中"
 # What may open the noun phrase after a figure (not the 、 of a list): 8大类348项….
 _OBJECT_START = re.compile(r"[\u3400-\u9fff“《‘(\d]")
@@ -60,6 +66,11 @@ class _Found:
     quantity: Quantity
     subject: str | None
     sentence: str
+    # The verb frame the figure's clause opens with (全年主动公开 of 全年主动公开规章
+    # 5件), carried to the next items of a list that state none of their own.
+    frame: str | None = None
+    # Where the phrase the indicator rules read ends, when the text goes on after it.
+    map_end: int | None = None
 
 
 @stage(
@@ -68,6 +79,8 @@ class _Found:
         "text",
         "meta.template",
         "meta.year",
+        "meta.agency",
+        "meta.agency_printed",
         "sections",
         "sections.label",
         "tables",
@@ -143,6 +156,18 @@ class MetricExtractor(Stage):
             "(?:" + _alternation(_words(cfg, "connectors")) + ")+$", "connectors"
         )
         self.scope_cue = _regex("|".join(_words(cfg, "scope_cues")), "scope_cues")
+        self.any_verb = _regex("(?:" + _alternation(verbs) + ")", "object_verbs")
+        agencies = load_config("meta").get("agencies") or {}
+        self.abbreviations = dict(agencies.get("abbreviations") or {})
+        self.self_reference = _regex(
+            agencies.get("self_references") or "(?!)", "meta agencies.self_references"
+        )
+        self.determiner = _regex(
+            chinese.get("determiners", "(?!)") + "$", "chinese_numerals.determiners"
+        )
+        self.count_noun = _regex(
+            prose.get("count_nouns", "(?!)") + "$", "prose.count_nouns"
+        )
         self.mapper = IndicatorMapper(cfg)
 
     # -- the stage ----------------------------------------------------------------
@@ -154,15 +179,51 @@ class MetricExtractor(Stage):
         boundaries = [m.start() for m in self.boundary.finditer(text)]
         found: list[_Found] = []
         previous_end = 0
-        for match in self.candidate.finditer(text):
+        candidates = list(self.candidate.finditer(text))
+        # Where the next figure with a unit starts (a bare 1万 after 超 is part of the
+        # predicate of the figure before it, not a figure of its own).
+        with_unit = [m.start() for m in candidates if m["unit"]]
+        for match in candidates:
             if _inside(skipped, match.start()):
                 continue
-            item = self._read(text, match, boundaries, previous_end)
+            if match.start() < previous_end and not match["unit"]:
+                continue  # a bare number inside the figure before (5篇超1万)
+            k = bisect.bisect_right(with_unit, match.start())
+            next_start = with_unit[k] if k < len(with_unit) else len(text)
+            item = self._read(text, match, boundaries, previous_end, next_start)
             if item is not None:
                 found.append(item)
-                previous_end = item.unit_end
+                # The next figure's clause starts after this one's text, unless that
+                # text runs over it (229大项539小项…事项).
+                previous_end = item.end if item.end <= next_start else item.unit_end
         report.metrics = self._metrics(report, found)
         return report
+
+    def _out_of_scope(self, phrase: str, report: Report) -> bool:
+        """A scope cue names part of the reporting body (县直各单位…), or another
+        body acting for it (A代表B受理…) — unless that body is the report's own
+        agency (县府办代表县政府… in the 县府办's report: FIELD-GUIDE class 20)."""
+        cue = self.scope_cue.search(phrase)
+        if cue is None:
+            return False
+        if cue.group() != "代表":
+            return True
+        actor = phrase[: cue.start()].strip()
+        names = [report.meta.agency, report.meta.agency_printed]
+        return not (
+            not actor
+            or self.self_reference.fullmatch(actor)
+            or any(
+                name and (actor == name or abbreviates(self._expand(actor), name))
+                for name in names
+            )
+        )
+
+    def _expand(self, name: str) -> str:
+        for short in sorted(self.abbreviations, key=len, reverse=True):
+            if name.endswith(short):
+                return name[: -len(short)] + self.abbreviations[short]
+        return name
 
     # -- finding figures ----------------------------------------------------------
 
@@ -182,7 +243,12 @@ class MetricExtractor(Stage):
         return merged
 
     def _read(
-        self, text: str, match: re.Match[str], boundaries: list[int], previous_end: int
+        self,
+        text: str,
+        match: re.Match[str],
+        boundaries: list[int],
+        previous_end: int,
+        next_start: int,
     ) -> _Found | None:
         number_start = match.start()
         unit = match["unit"]
@@ -211,9 +277,15 @@ class MetricExtractor(Stage):
         if len(pre) > self.max_before:
             clause_start = number_start - self.max_before
             pre = pre[-self.max_before :]
-        post = text[unit_end:clause_end][: self.max_after]
+        # What follows the figure, up to the clause end or the next figure (in a 、
+        # list of figures each item's predicate is its own: 2篇阅读量超10万、5篇超1万).
+        # Figures written back to back share the noun after them (229大项539小项…事项).
+        cut = clause_end if next_start <= unit_end else min(clause_end, next_start)
+        post = text[unit_end:cut]
+        post = post[: self.max_after].rstrip("、,等和及与 ")
         qualifier_word = None
-        prefix = self.prefix_qualifier.search(pre)
+        # 约有260人次: the qualifier stands before a connector.
+        prefix = self.prefix_qualifier.search(self.trailing_connectors.sub("", pre))
         if prefix:
             qualifier_word = prefix.group()
         core = pre[: prefix.start()] if prefix else pre
@@ -224,7 +296,10 @@ class MetricExtractor(Stage):
             or core.endswith("了")
             or bool(self.object_verb.search(core) or self.modifier.search(core))
         )
-        if chinese and not self._chinese_ok(pre, post, prefix, object_follows):
+        if chinese and not object_follows and self._counted_noun(numeral, pre, post):
+            # 指导四个试点街道, 全年三次举办业务培训: numeral + classifier + noun/verb.
+            object_follows = True
+        if chinese and not self._chinese_ok(pre, post, prefix, object_follows, numeral):
             return None
         quantity = quantity_from_parts(
             numeral_text=numeral,
@@ -244,14 +319,22 @@ class MetricExtractor(Stage):
                     )
                     break
         start = clause_start
+        map_end = None
         if object_follows:
             start += self._object_phrase_start(core) if bare_core else 0
             end = unit_end + len(post.rstrip())
             subject = post.strip() or None
         else:
+            # The noun phrase after the figure belongs to its text too (督办…民生领域
+            # 8项专项公开任务; FIELD-GUIDE class 14); the rules read the phrase up to
+            # the unit, where its subject is.
             end = unit_end
+            if _OBJECT_START.match(post) and not post[:1].isdigit():
+                map_end, end = unit_end, unit_end + len(post.rstrip())
             subject = bare_core.strip() or None
         sentence_start = _last_sentence_start(text, start)
+        verbs = list(self.any_verb.finditer(core))
+        frame = core[: verbs[-1].end()] if verbs else None
         return _Found(
             start=start,
             end=end,
@@ -260,6 +343,8 @@ class MetricExtractor(Stage):
             quantity=quantity,
             subject=subject,
             sentence=text[sentence_start:start],
+            frame=frame,
+            map_end=map_end,
         )
 
     def _object_phrase_start(self, core: str) -> int:
@@ -284,10 +369,30 @@ class MetricExtractor(Stage):
             return False
         if match["scale"] or match["num"][-1:] in ("万", "亿"):
             return bool(_ASCII_DIGIT.search(match["num"]))
+        if self.count_noun.search(before) and _ASCII_DIGIT.search(match["num"]):
+            return True  # 订阅数4100, 访问量3200 (FIELD-GUIDE class 9)
         return match["num"] in ("零", "0") and bool(self.zero_before.search(before))
 
+    def _counted_noun(self, numeral: str, pre: str, post: str) -> bool:
+        """A Chinese numeral of two or more with its classifier, then a noun or a
+        verb (四个试点街道), not after a determiner (现有三套网络) or in a negated or
+        distributive clause (FIELD-GUIDE class 13). 一 stays with the stricter rule:
+        一项重要工作 is no count."""
+        value = parse_numeral(numeral)
+        if value is None or value.value < 2 or not _OBJECT_START.match(post):
+            return False
+        head = pre.strip()
+        if self.determiner.search(head) or self.distributive.search(head):
+            return False
+        return not self.negation.search(pre)
+
     def _chinese_ok(
-        self, pre: str, post: str, prefix: re.Match[str] | None, object_follows: bool
+        self,
+        pre: str,
+        post: str,
+        prefix: re.Match[str] | None,
+        object_follows: bool,
+        numeral: str = "",
     ) -> bool:
         """一期 counts when an action comes right before it (开展了一期培训) or it
         closes a noun phrase (评估报告一份); 一项重要工作, 三个方面, 未发生一起,
@@ -296,7 +401,11 @@ class MetricExtractor(Stage):
         if self.negation.search(pre) or self.distributive.search(head):
             return False
         if object_follows:
-            return bool(self.object_verb.search(head)) or head.endswith("了")
+            return (
+                bool(self.object_verb.search(head))
+                or head.endswith("了")
+                or self._counted_noun(numeral, pre, post)
+            )
         return bool(head.strip()) and not post.strip()
 
     # -- from figures to metrics --------------------------------------------------
@@ -311,22 +420,50 @@ class MetricExtractor(Stage):
         )
         by_id = {s.id: s for s in report.sections}
         metrics: list[Metric] = []
+        # The last figure whose clause states a verb, and the indicator it got.
+        framed: tuple[_Found, str | None] | None = None
         for n, item in enumerate(found):
             section = report.section_at(item.number_start)
             labels = _labels(section, by_id)
             phrase = text[item.start : item.end]
-            indicator = None
-            if era is not None and not self.scope_cue.search(phrase):
-                indicator = self.mapper.map(
-                    era,
-                    MappingInput(
-                        phrase=phrase,
-                        sentence=item.sentence + phrase,
-                        context=_context(text, section, item.start) + phrase,
-                        labels=labels,
-                        unit=item.quantity.unit,
-                    ),
+            read = text[item.start : item.map_end or item.end]
+            sentence = text[_last_start(text, item.start, _FRAME_END) : item.start]
+            rule = None
+            if era is not None and not self._out_of_scope(read, report):
+                mapping = MappingInput(
+                    phrase=read,
+                    sentence=sentence + read,
+                    context=_context(text, section, item.start) + read,
+                    labels=labels,
+                    unit=item.quantity.unit,
+                    local=item.sentence + read,
                 )
+                rule = self.mapper.match(era, mapping)
+                if (
+                    rule is None
+                    and item.frame is None
+                    and framed is not None
+                    and framed[1] is not None
+                    and not _FRAME_END.search(text, framed[0].end, item.start)
+                    and not _PART_MARK in text[framed[0].end : item.start + 4]
+                ):
+                    # A list item stating no verb of its own reads under the frame of
+                    # the item before it (制发规章5件,行政规范性文件8件: FIELD-GUIDE
+                    # class 7) when that gives the same column of another row; a part
+                    # of the figure before it (网站公开…425条,机构职能类信息148条)
+                    # gives none.
+                    carried = self.mapper.match(
+                        era,
+                        dataclasses.replace(
+                            mapping,
+                            phrase=framed[0].frame + read,
+                            sentence=sentence + framed[0].frame + read,
+                        ),
+                    )
+                    if carried is not None and _sibling(framed[1], carried.indicator):
+                        rule = carried
+            if item.frame is not None:
+                framed = (item, rule.indicator if rule else None)
             q = item.quantity
             metrics.append(
                 Metric(
@@ -340,17 +477,34 @@ class MetricExtractor(Stage):
                     qualifier=q.qualifier,
                     unit=q.unit,
                     subject=item.subject,
-                    indicator=indicator,
+                    indicator=rule.indicator if rule else None,
                     section=section.id if section else None,
+                    parts=list(rule.parts) if rule else [],
                 )
             )
         _drop_part_indicators(text, metrics)
         return metrics
 
 
+def _sibling(a: str | None, b: str | None) -> bool:
+    """The same column of another row of one table (t2.rules.made / t2.normative.made)."""
+    if not a or not b:
+        return False
+    x, y = a.split("."), b.split(".")
+    return len(x) == len(y) == 3 and x[0] == y[0] and x[2] == y[2] and x[1] != y[1]
+
+
 def _inside(regions: list[tuple[int, int]], offset: int) -> bool:
     i = bisect.bisect_right(regions, (offset, float("inf"))) - 1
     return i >= 0 and regions[i][0] <= offset < regions[i][1]
+
+
+def _last_start(text: str, offset: int, ends: re.Pattern[str], limit: int = 300) -> int:
+    window_start = max(0, offset - limit)
+    last = None
+    for last in ends.finditer(text, window_start, offset):
+        pass
+    return last.end() if last else window_start
 
 
 def _last_sentence_start(text: str, offset: int, limit: int = 200) -> int:

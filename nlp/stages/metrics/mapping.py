@@ -17,6 +17,7 @@ from ..meta.era import ERAS
 
 _RULE_KEYS = {
     "id",
+    "parts",
     "subject",
     "not",
     "sentence",
@@ -37,11 +38,16 @@ class MappingInput:
     context: str  # section title and the section text before the metric
     labels: frozenset[str]  # labels of the section containing it and its ancestors
     unit: str | None
+    # The sentence up to the last ; before the phrase: what `not_sentence` reads (an
+    # exclusion is local; a frame such as 收到…申请 may stand before a ;).
+    local: str | None = None
 
 
 @dataclass(frozen=True)
 class Rule:
     indicator: str | None
+    # A figure summing several cells (予以公开及部分公开7件): their ids; the rule's
+    # indicator is then null (SPEC §3.3) and a check compares the sum.
     subject: re.Pattern[str]
     exclude: re.Pattern[str] | None
     sentence: re.Pattern[str] | None
@@ -49,6 +55,7 @@ class Rule:
     context: re.Pattern[str] | None
     sections: frozenset[str]
     units: frozenset[str | None] | None
+    parts: tuple[str, ...] = ()
 
     def matches(self, item: MappingInput) -> bool:
         if self.units is not None and item.unit not in self.units:
@@ -59,7 +66,8 @@ class Rule:
             return False
         if self.sentence is not None and not self.sentence.search(item.sentence):
             return False
-        if self.not_sentence is not None and self.not_sentence.search(item.sentence):
+        local = item.sentence if item.local is None else item.local
+        if self.not_sentence is not None and self.not_sentence.search(local):
             return False
         # Where a rule names both a context pattern and section labels, either will do:
         # the section labels are missing when the segmenter found no headings.
@@ -109,6 +117,7 @@ def _build_rule(raw: dict[str, Any], where: str, units: dict[str, list]) -> Rule
         context=_compile(raw.get("context"), where),
         sections=frozenset(raw.get("sections") or ()),
         units=None if rule_units is None else frozenset(rule_units),
+        parts=tuple(raw.get("parts") or ()),
     )
 
 
@@ -130,8 +139,13 @@ class IndicatorMapper:
                 for i, raw in enumerate(raw_rules)
             ]
 
-    def map(self, era: str | None, item: MappingInput) -> str | None:
+    def match(self, era: str | None, item: MappingInput) -> Rule | None:
+        """The first rule of ``era`` that holds for ``item``, or None."""
         for rule in self.rules.get(era or "", ()):
             if rule.matches(item):
-                return rule.indicator
+                return rule
         return None
+
+    def map(self, era: str | None, item: MappingInput) -> str | None:
+        rule = self.match(era, item)
+        return rule.indicator if rule else None

@@ -11,6 +11,7 @@ enumerations inside a paragraph (…:1.…;2.…) are not headings.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -101,8 +102,9 @@ class HeadingFinder:
         found: list[Marker] = []
         for style in self._styles:
             for m in style.pattern.finditer(text):
-                number = style.number(m)
-                if number:
+                # A blank number (()…) is given by its place in the sequence later.
+                number = 0 if style.numeral == "blank" else style.number(m)
+                if number is not None and (number or style.numeral == "blank"):
                     found.append(
                         Marker(m.start(), m.end(), style.name, number, style.inline)
                     )
@@ -276,8 +278,22 @@ class HeadingFinder:
     ) -> Heading | None:
         """The heading this marker starts, or None; updates ``stack`` when accepted."""
         depth = next((i for i, f in enumerate(stack) if f.style == marker.style), None)
+        if marker.number == 0:  # blank: the next number of its sequence
+            number = stack[depth].number + 1 if depth is not None else 1
+            marker = dataclasses.replace(marker, number=number)
         gap = False
-        if depth is None:
+        restart = False
+        if (
+            depth is not None
+            and marker.number == 1
+            and stack[depth].number > 1
+            and self._boundary(text, marker) in ("line", "strong")
+        ):
+            # A sequence that starts again at 一 (FIELD-GUIDE class 5: 一、二、三、 of
+            # the work done, then 一、主动公开政府信息情况 … of the template): a new
+            # sequence at the same level, when the title is a template heading.
+            restart = True
+        elif depth is None:
             depth = len(stack)
             if marker.number != 1:
                 # The first heading of a report may come without the ones before it
@@ -306,6 +322,8 @@ class HeadingFinder:
         if self.is_table_row(text, marker, title_end, title):
             return None
         if gap and not self._names_topic(title):
+            return None
+        if restart and self.rules.template_label(title) is None:
             return None
         if self._in_table(captions, marker.start, top) and (
             depth != 0 or not self.names_section(title)

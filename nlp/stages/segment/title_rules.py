@@ -16,6 +16,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from ...config import load_config
@@ -87,6 +88,24 @@ class HeadingRules:
         self._patterns = compiled
         self.inherit_from_parent = frozenset(rules.get("inherit_from_parent", []))
         self._number_prefix = numbering().heading_prefix
+        templates = rules.get("templates") or {}
+        try:
+            self._filler = re.compile(templates.get("fillers") or "(?!)")
+            self.template_similarity = float(templates.get("similarity", 0.85))
+            self.template_top_level_only = frozenset(
+                templates.get("top_level_only") or ()
+            )
+            self._templates: list[tuple[str, str]] = []
+            for label, headings in (templates.get("headings") or {}).items():
+                if label not in self.labels:
+                    raise ConfigError(Errors.E601.format(label=label, path=path))
+                for heading in headings:
+                    skeleton = self.skeleton(heading)
+                    if skeleton:
+                        self._templates.append((label, skeleton))
+        except (re.error, TypeError, ValueError, AttributeError) as e:
+            raise ConfigError(Errors.E600.format(path=path, detail=e)) from e
+        self._template_cache: dict[str, str | None] = {}
         self._cache: dict[str, RuleResult] = {}
 
     def clean(self, title: str) -> str:
@@ -131,6 +150,37 @@ class HeadingRules:
             return RuleResult(last.label, (last.label,))
         candidates = tuple(dict.fromkeys(chain[0].label for chain in chains))
         return RuleResult(chains[-1][0].label, candidates)
+
+    def skeleton(self, title: str) -> str:
+        """A title reduced to the words a template heading is recognised by: cleaned,
+        and without the filler words that drift between reports (政府信息公开, 工作,
+        的, a year)."""
+        return self._filler.sub("", self.clean(title))
+
+    def template_label(self, title: str) -> str | None:
+        """The label of the standard template heading ``title`` is (docs/FORMATS.md
+        §2.2, §4.4: 二、主动公开政府信息情况, 五、存在的主要问题及改进情况, …), its
+        wording allowed to drift: the skeletons are equal, or alike by character
+        similarity at least ``templates.similarity``. None for a free-form title."""
+        if title in self._template_cache:
+            return self._template_cache[title]
+        if len(self._template_cache) > _CACHE_SIZE:
+            self._template_cache.clear()
+        skeleton = self.skeleton(title)
+        found = None
+        if skeleton:
+            best = 0.0
+            for label, template in self._templates:
+                if skeleton == template:
+                    found, best = label, 1.0
+                    break
+                ratio = SequenceMatcher(None, skeleton, template).ratio()
+                if ratio > best:
+                    found, best = label, ratio
+            if best < self.template_similarity:
+                found = None
+        self._template_cache[title] = found
+        return found
 
     def strong_label(self, title: str) -> str | None:
         """A label named by a ``strong`` pattern anywhere in the title."""

@@ -137,6 +137,7 @@ class StatementSplitter:
         self.list_intro = _compile(config, "list_intro")
         self.exists_list = _compile(config, "exists_list")
         self.min_piece = int(config.get("min_piece_chars", 7))
+        self.max_slips = int(config.get("enumeration_slips", 2))
         self.stop_bigrams = frozenset(config.get("pairing_stop_bigrams") or [])
         cues = config.get("problem_cues") or []
         self.problem_cue = re.compile(
@@ -148,20 +149,29 @@ class StatementSplitter:
     def markers_in(self, text: str) -> dict[str, list[Marker]]:
         found: dict[str, list[Marker]] = {}
         for style in self.markers:
-            items = [
-                Marker(style.name, style.number(m) or 0, m.start(), m.end())
-                for m in style.pattern.finditer(text)
-            ]
+            matches = list(style.pattern.finditer(text))
+            if style.numeral == "blank":  # 一方面 … 另一方面: numbered by position
+                items = [
+                    Marker(style.name, k + 1, m.start(), m.end())
+                    for k, m in enumerate(matches)
+                ]
+            else:
+                items = [
+                    Marker(style.name, style.number(m) or 0, m.start(), m.end())
+                    for m in matches
+                ]
             if items:
                 found[style.name] = items
         return found
 
     def enumeration(self, text: str) -> list[Marker]:
         """The outer enumeration of ``text``: the run 1, 2, 3 … (two items at least) of
-        the style that opens first; a 1 after the run has started ends it."""
+        the style that opens first; a 1 after the run has started ends it, and up to
+        ``max_slips`` numbers may repeat or skip one."""
         best: list[Marker] = []
         for markers in self.markers_in(text).values():
             run: list[Marker] = []
+            slips = 0
             for marker in markers:
                 if not run:
                     if marker.number == 1:
@@ -170,6 +180,14 @@ class StatementSplitter:
                     run.append(marker)
                 elif marker.number == 1:
                     break
+                elif (
+                    marker.number in (run[-1].number, run[-1].number + 2)
+                    and slips < self.max_slips
+                ):
+                    # A report's own misnumbering (一是…三是…三是…): a number
+                    # repeated or skipped once still continues the enumeration.
+                    slips += 1
+                    run.append(marker)
             if len(run) < 2:
                 continue
             if (
@@ -339,11 +357,14 @@ class StatementSplitter:
                     body = (a + m.start("body"), a + m.end("body"))
         if body is None:
             return [_strip_etc(seg, a, b)]
-        return self.split_list(seg, *_strip_etc(seg, *body))
+        return self.split_list(seg, *_strip_etc(seg, *body), listed=True)
 
-    def split_list(self, seg: str, a: int, b: int) -> list[tuple[int, int]]:
+    def split_list(
+        self, seg: str, a: int, b: int, listed: bool = False
+    ) -> list[tuple[int, int]]:
         """A list of problems split at its outermost separator when every piece is a
-        statement of its own (long enough); otherwise one statement."""
+        statement of its own: long enough, or (``listed``: the body of 存在A、B等问题)
+        naming a defect of its own (意识不强、内容不全); otherwise one statement."""
         text = seg[a:b]
         for sep in (";", ",", "、"):
             if sep not in text:
@@ -355,6 +376,11 @@ class StatementSplitter:
             spans.append(_trim(seg, pos, b))
             spans = [s for s in spans if s[0] < s[1]]
             if all(len(_squeeze(seg[x:y])) >= self.min_piece for x, y in spans):
+                return spans
+            if listed and all(
+                len(_squeeze(seg[x:y])) >= 3 and self.has_problem(seg[x:y])
+                for x, y in spans
+            ):
                 return spans
             break
         return [_trim(seg, a, b)]

@@ -13,7 +13,7 @@ from typing import Any
 
 from ...config import resource_path
 from ...errors import Errors, ModelError
-from ...models.text_classifier import load_model
+from ...models.loading import load_model
 from ...pipeline.registry import Stage, stage
 from ...records import Report, Weakness
 from .cues import CueCategorizer, decide, statement_text
@@ -57,7 +57,7 @@ class WeaknessExtractor(Stage):
         self.stop = _compile(cfg, "fallback_stop")
         self.elsewhere = _compile(cfg, "elsewhere")
         self.elsewhere_exclude = _compile(cfg, "elsewhere_exclude")
-        self.override_below = float(cfg.get("model_override_below", 0.6))
+        self.floor = float(cfg["floor"])
         self.model_path: str | None = None
         if self.classifier is None and self.model_name:
             path = resource_path(self.model_name, "models")
@@ -65,8 +65,13 @@ class WeaknessExtractor(Stage):
                 raise ModelError(Errors.E705.format(path=path))
             self.classifier = load_model(path, "weaknesses")
             self.model_path = str(path)
-        if self.classifier is not None:
-            unknown = sorted(set(self.classifier.classes_) - set(self.cues.categories))
+        self.use_classifier(self.classifier)
+
+    def use_classifier(self, classifier) -> None:
+        """Categorise with ``classifier`` (a fitted model, or None: cues only) and the
+        cue reliabilities fitted with it (its ``meta_["calibration"]``)."""
+        if classifier is not None:
+            unknown = sorted(set(classifier.classes_) - set(self.cues.categories))
             if unknown:
                 raise ModelError(
                     Errors.E703.format(
@@ -75,6 +80,13 @@ class WeaknessExtractor(Stage):
                         expected=self.cues.categories,
                     )
                 )
+        self.classifier = classifier
+        calibration = (getattr(classifier, "meta_", None) or {}).get("calibration")
+        self.reliability = dict(self.cues.rule_prior)
+        fitted = (calibration or {}).get("rules") or {}
+        self.reliability.update(
+            (k, float(v)) for k, v in fitted.items() if k in self.reliability
+        )
 
     def __call__(self, report: Report) -> Report:
         self._require_initialized()
@@ -82,19 +94,17 @@ class WeaknessExtractor(Stage):
         texts = [report.text[s.start : s.end] for _, s in found]
         cues = [self.cues(text) for text in texts]
         model_votes: list[tuple[str, float] | None] = [None] * len(texts)
-        # The model is asked only where the cue rules are silent or unsure.
-        ask = [i for i, c in enumerate(cues) if c.confidence < self.override_below]
-        if self.classifier is not None and ask:
+        if self.classifier is not None and texts:
             probabilities = self.classifier.predict_proba(
-                [statement_text(texts[i]) for i in ask]
+                [statement_text(text) for text in texts]
             )
             classes = list(self.classifier.classes_)
-            for i, row in zip(ask, probabilities):
+            for i, row in enumerate(probabilities):
                 best = int(row.argmax())
                 model_votes[i] = (str(classes[best]), float(row[best]))
         weaknesses = []
         for i, ((section, s), text) in enumerate(zip(found, texts)):
-            decision = decide(cues[i], model_votes[i], self.override_below)
+            decision = decide(cues[i], model_votes[i], self.reliability, self.floor)
             improvement = None
             if s.improvement_start is not None:
                 improvement = report.text[s.improvement_start : s.improvement_end]
@@ -160,6 +170,7 @@ class WeaknessExtractor(Stage):
             if not self.splitter.has_problem(text[a:b]):
                 continue
             spans.extend(
-                (a + x, a + y) for x, y in self.splitter.split_list(text[a:b], 0, b - a)
+                (a + x, a + y)
+                for x, y in self.splitter.split_list(text[a:b], 0, b - a, listed=True)
             )
         return spans
