@@ -46,7 +46,9 @@ def native_dpi(page, default: int = 200, low: int = 150, high: int = 300) -> int
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
         try:
             px_w, _ = obj.get_px_size()
-            left, _, right, _ = obj.get_pos()
+            # get_bounds in pypdfium2 5, get_pos in 4
+            bounds = getattr(obj, "get_bounds", None) or obj.get_pos
+            left, _, right, _ = bounds()
         except pdfium.PdfiumError:  # a broken image object: the others decide
             continue
         if right - left > 0.5 * width_pt:

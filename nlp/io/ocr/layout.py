@@ -13,13 +13,18 @@ column the geometry puts it in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 
 from .engine import Word
 
 # A numeric cell: digits with separators, a decimal, a percentage, a dash for zero.
 NUMERIC = re.compile(r"^[-+]?(\d[\d,，.．]*%?|[—–-])$")
+# A value cell as OCR may misread it: a stray dot or tick from the grain beside the
+# digits, the letter O for a zero.
+ALMOST_NUMERIC = re.compile(
+    r"^[.,，。·、'‘’`]*((?=[\dOo.．]*\d)[\dOo][\dOo]*(?:[.．][\dOo]+)?%?)[.,，。·、'‘’`]*$"
+)
 # Two boxes are on one line when they overlap vertically by this share of the
 # shorter one's height.
 LINE_OVERLAP = 0.5
@@ -86,6 +91,20 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
             merged.append(line)
     merged.sort(key=lambda ws: median(w.cy for w in ws))
     return [sorted(ws, key=lambda w: w.x0) for ws in merged]
+
+
+def clean_values(line: list[Word]) -> list[Word]:
+    """The line with its misread value cells repaired, when it is a table row (two
+    or more values after its first box); other lines as they are."""
+    repaired = list(line)
+    for k in range(1, len(line)):
+        match = ALMOST_NUMERIC.match(line[k].text.strip())
+        if match and not is_numeric(line[k].text):
+            value = match.group(1).replace("O", "0").replace("o", "0")
+            repaired[k] = replace(line[k], text=value)
+    if sum(is_numeric(w.text) for w in repaired[1:]) < 2:
+        return line
+    return repaired
 
 
 def is_numeric(text: str) -> bool:
@@ -190,7 +209,7 @@ def _pipe(
 
 def page_text(words: list[Word]) -> tuple[str, list[Piece]]:
     """The page's text in reading order and the box of every piece of it."""
-    lines = group_lines(words)
+    lines = [clean_values(line) for line in group_lines(words)]
     layout: dict[int, list[Word | None]] = {}
     for first, last in table_runs(lines):
         cols = columns(lines[first : last + 1])
