@@ -19,7 +19,7 @@ from statistics import median
 from .engine import Word
 
 # A numeric cell: digits with separators, a decimal, a percentage, a dash for zero.
-NUMERIC = re.compile(r"^[-+]?(\d[\d,，.．]*%?|[—–-])$")
+NUMERIC = re.compile(r"^([-+]?(\d{1,3}([,，]\d{3})+|\d+)([.．]\d+)?%?|[—–-])$")
 # A value cell as OCR may misread it: a stray dot or tick from the grain beside the
 # digits, the letter O for a zero.
 ALMOST_NUMERIC = re.compile(

@@ -36,21 +36,22 @@ READABLE = re.compile(
 OFF = {"0", "off", "no", "false"}
 
 
-def readable(text: str) -> tuple[int, float]:
-    """The number of readable characters of ``text`` and their share of the
-    non-space ones."""
+def readable(text: str) -> tuple[int, float, int]:
+    """The readable characters of ``text``: their number, their share of the
+    non-space ones, and the number of non-space ones."""
     chars = [c for c in text if not c.isspace()]
     if not chars:
-        return 0, 0.0
+        return 0, 0.0, 0
     good = sum(1 for c in chars if READABLE.match(c))
-    return good, good / len(chars)
+    return good, good / len(chars), len(chars)
 
 
 def needs_ocr(text: str, page_has_image: bool) -> bool:
-    good, share = readable(text)
-    if good < MIN_READABLE:
-        return page_has_image
-    return share < MIN_READABLE_SHARE
+    """Whether a page's text layer is garbage, or missing on a page holding an image."""
+    good, share, chars = readable(text)
+    if chars >= MIN_READABLE and share < MIN_READABLE_SHARE:
+        return True
+    return good < MIN_READABLE and page_has_image
 
 
 def ocr_enabled() -> bool:
