@@ -26,11 +26,11 @@ if not ocr.available():
         allow_module_level=True,
     )
 
-import img2pdf  # noqa: E402  (the ocr extra)
-import pypdfium2 as pdfium  # noqa: E402
+import img2pdf
+import pypdfium2 as pdfium
 
-from nlp.evaluation.scans import make_scan  # noqa: E402
-from nlp.pipeline.corpus import Processor  # noqa: E402
+from nlp.evaluation.scans import make_scan
+from nlp.pipeline.corpus import Processor
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "corpora" / "layouts" / "pdf" / "hongze-district-2023.pdf"

@@ -119,7 +119,7 @@ def test_a_red_seal_is_found_and_its_red_lifted_but_not_the_text_under_it():
     rgb = rgb.astype(np.uint8)
     boxes = find_seals(red_mask(rgb), min_side=120)
     assert len(boxes) == 1
-    x0, y0, x1, y1 = boxes[0]
+    x0, y0, x1, _y1 = boxes[0]
     assert 580 <= x0 <= 620 and 900 <= x1 <= 940 and 580 <= y0 <= 620
     prepared = prepare(Image.fromarray(rgb), dpi=200)
     assert len(prepared.seals) == 1

@@ -64,7 +64,7 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
     """Words grouped into lines, lines top to bottom, words left to right.
 
     A word joins the recent line whose band (the median top and bottom of its
-    words) it overlaps most; afterwards two lines whose bands overlap and whose
+    words) it overlaps most and none of whose words it overlaps across; afterwards two lines whose bands overlap and whose
     words do not collide are one line that a tall or offset box had cut in two
     (a table row beside a label cell printed one character a line)."""
     lines: list[list[Word]] = []
@@ -72,7 +72,13 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
         best, best_share = None, 0.0
         for i in range(len(lines) - 1, max(-1, len(lines) - 6), -1):
             share = _share(_band(lines[i]), (word.y0, word.y1))
-            if share >= LINE_OVERLAP and share > best_share:
+            # two boxes of one line never overlap across: a word under another
+            # starts a line of its own (a label cell's second line)
+            if (
+                share >= LINE_OVERLAP
+                and share > best_share
+                and not _collide(lines[i], [word])
+            ):
                 best, best_share = i, share
         if best is None:
             lines.append([word])
@@ -105,6 +111,35 @@ def clean_values(line: list[Word]) -> list[Word]:
     if sum(is_numeric(w.text) for w in repaired[1:]) < 2:
         return line
     return repaired
+
+
+def pull_up_labels(lines: list[list[Word]]) -> list[list[Word]]:
+    """Rows whose label cell wraps: the label's next line, printed beside the row's
+    values (which sit centred on the cell), is read before the values, as a text
+    layer reads the cell, so the label is whole when the row's values come."""
+    out: list[list[Word]] = []
+    i = 0
+    while i < len(lines):
+        line = list(lines[i])
+        while i + 1 < len(lines):
+            values = [w for w in line[1:] if is_numeric(w.text)]
+            below = lines[i + 1]
+            if not values or any(is_numeric(w.text) for w in below):
+                break
+            first = min(w.x0 for w in values)
+            bottom = median(w.y1 for w in values)
+            height = median(w.height for w in values)
+            if max(w.x1 for w in below) > first or (
+                min(w.y0 for w in below) > bottom - 0.2 * height
+            ):
+                break
+            right = max(w.x1 for w in below)
+            at = next((k for k, w in enumerate(line) if w.x0 >= right), len(line))
+            line[at:at] = below
+            i += 1
+        out.append(line)
+        i += 1
+    return out
 
 
 def is_numeric(text: str) -> bool:
@@ -209,7 +244,7 @@ def _pipe(
 
 def page_text(words: list[Word]) -> tuple[str, list[Piece]]:
     """The page's text in reading order and the box of every piece of it."""
-    lines = [clean_values(line) for line in group_lines(words)]
+    lines = pull_up_labels([clean_values(line) for line in group_lines(words)])
     layout: dict[int, list[Word | None]] = {}
     for first, last in table_runs(lines):
         cols = columns(lines[first : last + 1])
