@@ -89,29 +89,47 @@ def seal_image(diameter: int) -> Any:
     return image
 
 
-def _stamp(page: np.ndarray, dpi: int) -> np.ndarray:
-    """``page`` with a seal multiplied over the right end of its last text lines."""
-    from PIL import Image
+def _text_lines(page: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(top, bottom, left, right) of the page's lines of ink, top to bottom."""
+    ink = page.min(axis=2) < 128
+    rows = np.where(ink.sum(axis=1) > 3)[0]
+    lines = []
+    if not len(rows):
+        return lines
+    start = previous = int(rows[0])
+    for r in [*rows[1:].tolist(), None]:
+        if r is not None and r - previous <= 3:
+            previous = r
+            continue
+        cols = np.where(ink[start : previous + 1].any(axis=0))[0]
+        lines.append((start, previous, int(cols[0]), int(cols[-1])))
+        if r is not None:
+            start = previous = r
+    return lines
 
-    ink_rows = np.where((page.min(axis=2) < 128).sum(axis=1) > 3)[0]
-    if not len(ink_rows):
+
+def _stamp(page: np.ndarray, dpi: int) -> np.ndarray:
+    """``page`` with a seal multiplied over the right end of its last line of text
+    (the agency and date of a report; the bottom rows of a table otherwise), the
+    page number below it left alone."""
+    lines = _text_lines(page)
+    width = page.shape[1]
+    while len(lines) > 1 and lines[-1][3] - lines[-1][2] < 0.15 * width:
+        lines.pop()  # a page number
+    if not lines:
         return page
+    top, bottom, _, right = lines[-1]
     diameter = int(dpi * 1.6)  # a 4 cm seal
-    bottom = int(ink_rows[-1])
-    line = page[max(0, bottom - diameter // 2) : bottom + 1].min(axis=2) < 128
-    cols = np.where(line.any(axis=0))[0]
-    right = int(cols[-1]) if len(cols) else page.shape[1] * 3 // 4
-    cx = min(page.shape[1] - diameter // 2, right - diameter // 3)
-    cy = bottom - diameter // 4
+    cx = max(diameter // 2, min(width - diameter // 2, right - diameter // 3))
+    cy = max(diameter // 2, (top + bottom) // 2, bottom - diameter // 3)
     seal = np.asarray(seal_image(diameter)).astype(np.float64) / 255
     x0, y0 = cx - diameter // 2, cy - diameter // 2
     out = page.astype(np.float64)
     ys = slice(max(0, y0), min(page.shape[0], y0 + diameter))
-    xs = slice(max(0, x0), min(page.shape[1], x0 + diameter))
+    xs = slice(max(0, x0), min(width, x0 + diameter))
     part = seal[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
     alpha = part[..., 3:4]
     out[ys, xs] = out[ys, xs] * (1 - alpha) + out[ys, xs] * part[..., :3] * alpha
-    _ = Image  # Pillow drew the seal
     return out.clip(0, 255).astype(np.uint8)
 
 
