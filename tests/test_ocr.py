@@ -142,3 +142,34 @@ def test_ocr_can_be_turned_off(scans, monkeypatch):
     with pytest.raises(IngestError) as err:
         read_document(scans["sealed"])
     assert err.value.code == "E161"
+
+
+def with_garbage_text_layer(source: Path, out: Path) -> Path:
+    """``source`` with a text layer of mojibake over its image (a font without a
+    usable character map extracts as Latin-1 soup)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(source)
+    page = pdf[0]
+    obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(10))
+    text = ("ÕþÈ¸®ÐÅÏ¢¹«¿ª¹¤×÷Äê¶È±¨¸æ " * 4 + "\0").encode("utf-16-le")
+    buffer = ctypes.create_string_buffer(text)
+    pdfium_c.FPDFText_SetText(
+        obj, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR))
+    )
+    pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 40, 60)
+    pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    pdf.save(out)
+    return out
+
+
+def test_a_garbage_text_layer_is_read_by_ocr(scans, tmp_path):
+    path = with_garbage_text_layer(scans["sealed"], tmp_path / "garbage.pdf")
+    textpage = pdfium.PdfDocument(path)[0].get_textpage()
+    assert "ÕþÈ" in textpage.get_text_range()  # the layer is there, and garbage
+    doc = read_document(path)
+    assert doc.ocr and "ÕþÈ" not in doc.text
+    assert "政府信息公开" in doc.text

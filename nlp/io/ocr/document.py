@@ -19,7 +19,7 @@ from pathlib import Path
 from ...errors import Errors, IngestError
 from ...records import OcrLine, OcrPage
 from .engine import Word, get_engine
-from .image import native_dpi, prepare, render_page
+from .image import VERSION, native_dpi, prepare, render_page
 from .layout import page_text
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def _recognise(page, number: int, key: str, settings: Settings):
     dpi = settings.dpi or native_dpi(page)
     cached = None
     if settings.cache is not None:
-        name = f"{key}-p{number}-{dpi}-{settings.engine}.json"
+        name = f"{key}-p{number}-{dpi}-{settings.engine}-v{VERSION}.json"
         cached = settings.cache / name
         if cached.exists():
             data = json.loads(cached.read_text("utf-8"))

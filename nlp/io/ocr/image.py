@@ -9,10 +9,16 @@ and its box is kept so the lines under it can be marked low-confidence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
+if TYPE_CHECKING:  # Pillow is imported when a page is prepared, not at start-up
+    from PIL import Image
+
+# Bumped whenever preparing a page changes what the engine sees (the OCR cache of
+# ``document`` keys on it).
+VERSION = 2
 # Search range and steps of the skew estimate, in degrees.
 MAX_SKEW = 5.0
 COARSE_STEP = 0.5
@@ -68,6 +74,8 @@ def has_image(page) -> bool:
 
 
 def _profile_score(ink: Image.Image, angle: float) -> float:
+    from PIL import Image
+
     rotated = np.asarray(ink.rotate(angle, resample=Image.BILINEAR, fillcolor=0))
     rows = rotated.sum(axis=1, dtype=np.float64)
     return float(np.sum(np.diff(rows) ** 2))
@@ -76,6 +84,8 @@ def _profile_score(ink: Image.Image, angle: float) -> float:
 def estimate_skew(gray: np.ndarray) -> float:
     """The angle (degrees, counter-clockwise positive) the page's text lines are
     rotated by; 0.0 for a page without enough ink to tell."""
+    from PIL import Image
+
     image = Image.fromarray(gray)
     if image.width > SKEW_WIDTH:
         image = image.resize(
@@ -137,12 +147,23 @@ def find_seals(
 
 def prepare(image: Image.Image, dpi: int) -> Prepared:
     """Deskew ``image`` and whiten its seals' red, for recognition."""
+    from PIL import Image
+
     rgb = np.asarray(image.convert("RGB"))
     mask = red_mask(rgb)
     seals = find_seals(mask, min_side=round(dpi * 0.6))  # a seal is ≥ 1.5 cm across
     if seals:
+        # Inside a seal, the red channel is the page without the seal: red ink is
+        # bright there, black text dark (and black text inked over in red, dark red,
+        # stays dark). Outside, only the seal's red pixels are whitened.
         rgb = rgb.copy()
         rgb[mask] = 255
+        for x0, y0, x1, y1 in seals:
+            ys = slice(int(y0), int(y1))
+            xs = slice(int(x0), int(x1))
+            red = rgb[ys, xs, 0]
+            red = np.where(red > 170, 255, red).astype(np.uint8)
+            rgb[ys, xs] = red[..., None]
     gray = np.asarray(Image.fromarray(rgb).convert("L"))
     skew = estimate_skew(gray)
     if abs(skew) >= FINE_STEP:
