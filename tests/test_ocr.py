@@ -97,6 +97,19 @@ def test_a_scanned_table_page_reads_as_its_text_layer(scans, processor):
 
     assert len(cells(original)) >= 100
     assert cells(scanned) == cells(original)
+    # a cell's offsets in the normalised text lead back to its box on the page
+    cell = next(
+        c
+        for t in scanned["tables"]
+        for c in t["cells"]
+        if c.get("indicator") == "t3.new.natural"
+    )
+    report = processor.process(scans["table"])
+    line = ocr.line_at(report, cell["start"])
+    assert line is not None and line.page == 1
+    assert report.text[cell["start"] : cell["end"]] == "21"
+    raw = doc.text[line.raw_start : line.raw_end]
+    assert raw == "21" and 270 < line.box[0] < 300  # the 自然人 column
 
 
 def test_text_under_a_seal_is_kept_and_marked(scans):

@@ -177,3 +177,31 @@ def test_readable_counts_chinese_digits_and_punctuation():
 )
 def test_edit_distance(a, b, d):
     assert edit_distance(a, b) == d
+
+
+def test_a_wrapped_label_is_whole_before_the_row_values():
+    """A label cell over two lines with its unit and value centred beside them (the
+    pre-2019 统计表): the value comes after the whole label, not inside it."""
+    words = [
+        word(
+            100,
+            100,
+            "（一）主动公开政府信息数（不同渠道和方式公开相同信息计",
+            width=600,
+        ),
+        word(100, 140, "1条）", width=60),
+        word(760, 120, "条"),
+        word(900, 120, "1628", width=70),
+        word(100, 200, "其中：主动公开规范性文件数", width=320),
+        word(760, 200, "条"),
+        word(900, 200, "0"),
+    ]
+    text, pieces = page_text(words)
+    lines = text.splitlines()
+    # the row may start a line of its own (the cleaner joins a wrapped line)
+    assert "".join(lines[:-1]) == (
+        "（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条） 条 1628"
+    )
+    assert lines[-1] == "其中：主动公开规范性文件数 条 0"
+    for piece in pieces:
+        assert text[piece.start : piece.end] == piece.word.text

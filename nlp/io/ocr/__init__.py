@@ -7,7 +7,7 @@ The engine is an optional extra (``pip install -e .[ocr]``); ``available()`` say
 whether it is installed.
 """
 
-from .document import PageResult, Settings, read_pages
+from .document import PageResult, Settings, line_at, read_pages
 from .engine import Engine, Word, available, get_engine
 from .layout import page_text
 
@@ -18,6 +18,7 @@ __all__ = [
     "Word",
     "available",
     "get_engine",
+    "line_at",
     "page_text",
     "read_pages",
 ]

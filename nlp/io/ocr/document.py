@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ...errors import Errors, IngestError
-from ...records import OcrLine, OcrPage
+from ...records import OcrLine, OcrPage, Report
 from .engine import Word, get_engine
 from .image import VERSION, native_dpi, prepare, render_page
 from .layout import page_text
@@ -147,3 +147,16 @@ def read_pages(
         )
         log.info("%s: page %d read by OCR (%d boxes)", path, number + 1, len(lines))
     return results
+
+
+def line_at(report: Report, offset: int) -> OcrLine | None:
+    """The OCR line (page, box, confidence) that ``report.text[offset]`` was read
+    from, or None when it was not read by OCR (or was added by cleaning)."""
+    raw = report.raw_offset(offset)
+    if raw is None:
+        return None
+    for page in report.source.ocr:
+        for line in page.lines:
+            if line.raw_start <= raw < line.raw_end:
+                return line
+    return None
