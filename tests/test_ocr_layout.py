@@ -85,6 +85,11 @@ def test_a_label_printed_a_character_a_line_does_not_split_a_row():
             ["1.信访举报投诉类申请", "1", "0", "1"],
         ),
         (["规章", "O", "5", "1O"], ["规章", "O", "5", "10"]),
+        # one value closing a labelled row (the pre-2019 统计表)
+        (
+            ["（一）维持具体行政行为数", "件", "0."],
+            ["（一）维持具体行政行为数", "件", "0"],
+        ),
         # not a table row: a dotted enumeration marker stays
         (["1.", "属于国家秘密"], ["1.", "属于国家秘密"]),
     ],

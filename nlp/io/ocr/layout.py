@@ -100,15 +100,18 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
 
 
 def clean_values(line: list[Word]) -> list[Word]:
-    """The line with its misread value cells repaired, when it is a table row (two
-    or more values after its first box); other lines as they are."""
+    """The line with its misread value cells repaired, when it is a table row: two
+    or more values after its first box, or a value closing a labelled line (the
+    pre-2019 统计表 prints one value a row). Other lines are left as they are."""
     repaired = list(line)
     for k in range(1, len(line)):
         match = ALMOST_NUMERIC.match(line[k].text.strip())
         if match and not is_numeric(line[k].text):
             value = match.group(1).replace("O", "0").replace("o", "0")
             repaired[k] = replace(line[k], text=value)
-    if sum(is_numeric(w.text) for w in repaired[1:]) < 2:
+    values = sum(is_numeric(w.text) for w in repaired[1:])
+    closing = len(line) > 1 and is_numeric(repaired[-1].text)
+    if values < 2 and not closing:
         return line
     return repaired
 
