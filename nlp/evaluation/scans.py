@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..io.ocr import get_engine, page_text
 from ..pipeline.corpus import Processor
 from .harness import MANIFEST, REPO, Entry, _repo_of, _resolve
 from .scorers import Score, score_document
@@ -363,4 +364,102 @@ def format_rows(table: list[dict[str, Any]]) -> str:
         )
         for failure in r["failures"]:
             lines.append(f"  error: {failure}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- engine comparison
+
+# The pages the engines were compared on (docs/ocr.md §1): two prose pages, two
+# table pages, of the pdf renderings.
+ENGINE_PAGES = (
+    ("000_8ef287be2d4f18ab", 1),
+    ("hongze-district-2023", 2),
+    ("hongze-district-2023", 3),
+    ("002_1a7472626beedd53", 4),
+)
+
+
+def compare_engines(
+    engines: Sequence[str],
+    pages: Sequence[tuple[str, int]] = ENGINE_PAGES,
+    dpi: int = 200,
+    noise: float = 25.0,
+    rotation: float = 0.8,
+    manifest: Path = MANIFEST,
+) -> list[dict[str, Any]]:
+    """Each engine on the same page images (clean, and with grain and a rotation,
+    not deskewed): character accuracy against the text layer (in order and
+    order-free), on the digits alone, and CPU-seconds (the process's and its
+    children's: tesseract runs as one)."""
+    import re
+    import resource
+    import time
+
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    def cpu() -> float:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+
+    def accuracy(ref: str, hyp: str) -> float:
+        return round(1 - edit_distance(ref, hyp) / max(1, len(ref)), 4)
+
+    rng = np.random.default_rng(0)
+    loaded = {name: get_engine(name, 1) for name in engines}
+    out = []
+    for name, number in pages:
+        source = manifest.parent / "pdf" / f"{name}.pdf"
+        pdf = pdfium.PdfDocument(source)
+        page = pdf[number - 1]
+        ref = _chars(page.get_textpage().get_text_range())
+        gray = np.asarray(page.render(scale=dpi / 72).to_pil().convert("L"))
+        pdf.close()
+        grain = gray.astype(np.float64) + rng.normal(0, noise, gray.shape)
+        noisy = Image.fromarray(grain.clip(0, 255).astype(np.uint8)).rotate(
+            rotation, resample=Image.BICUBIC, fillcolor=255
+        )
+        for condition, image in (("clean", gray), ("noisy", np.asarray(noisy))):
+            rgb = np.ascontiguousarray(np.stack([image] * 3, axis=-1))
+            for engine in loaded.values():
+                start = cpu()
+                text, _ = page_text(engine.recognise(rgb))
+                seconds = cpu() - start
+                hyp = _chars(text)
+                a, b = Counter(ref), Counter(hyp)
+                bag = max(sum((a - b).values()), sum((b - a).values()))
+                digits = (
+                    "".join(re.findall(r"\d", ref)),
+                    "".join(re.findall(r"\d", hyp)),
+                )
+                out.append(
+                    {
+                        "page": f"{name} p{number}",
+                        "condition": condition,
+                        "engine": engine.name,
+                        "chars": len(ref),
+                        "char_accuracy": accuracy(ref, hyp),
+                        "order_free": round(1 - bag / max(1, len(ref)), 4),
+                        "digits": len(digits[0]),
+                        "digit_accuracy": accuracy(*digits),
+                        "cpu_s": round(seconds, 2),
+                    }
+                )
+    return out
+
+
+def format_engines(table: list[dict[str, Any]]) -> str:
+    lines = [
+        "OCR engines on the same pages (nlp/evaluation/scans.py compare_engines):",
+        (
+            f"{'page':28s} {'cond':6s} {'engine':28s} {'chars':>6s} {'acc':>7s} "
+            f"{'bag':>7s} {'digits':>6s} {'dig acc':>7s} {'CPU-s':>6s}"
+        ),
+    ]
+    for r in table:
+        lines.append(
+            f"{r['page']:28s} {r['condition']:6s} {r['engine']:28s} {r['chars']:>6d} "
+            f"{r['char_accuracy']:>7.4f} {r['order_free']:>7.4f} {r['digits']:>6d} "
+            f"{r['digit_accuracy']:>7.4f} {r['cpu_s']:>6.2f}"
+        )
     return "\n".join(lines)
