@@ -8,6 +8,7 @@ OCR step), which makes a missing engine a failure. About 30 s on a shared core.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -29,6 +30,7 @@ if not ocr.available():
 import img2pdf
 import pypdfium2 as pdfium
 
+from nlp.cli.bench import main as bench_main
 from nlp.evaluation.scans import make_scan
 from nlp.pipeline.corpus import Processor
 
@@ -186,3 +188,17 @@ def test_a_garbage_text_layer_is_read_by_ocr(scans, tmp_path):
     doc = read_document(path)
     assert doc.ocr and "ÕþÈ" not in doc.text
     assert "政府信息公开" in doc.text
+
+
+def test_bench_measures_ocr_pages_per_core_second(scans, tmp_path, capsys):
+    out = tmp_path / "ocr.json"
+    assert (
+        bench_main(
+            [str(scans["sealed"]), "--ocr", "--ocr-pages", "1", "--json", str(out)]
+        )
+        == 0
+    )
+    result = json.loads(out.read_text("utf-8"))
+    assert result["pages"] == 1 and result["boxes"] > 0
+    assert 0 < result["pages_per_s_per_core"] and result["cpu_s"] > 0
+    assert "pages/s/core" in capsys.readouterr().out
