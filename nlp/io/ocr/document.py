@@ -64,7 +64,7 @@ def _covered(word: Word, seal: tuple[float, float, float, float]) -> bool:
     return w * h / area >= SEAL_COVER
 
 
-def _recognise(page, number: int, key: str, settings: Settings):
+def _recognise(page, path: Path, number: int, key: str, settings: Settings):
     """(words, skew, seals, dpi, engine name) of one page, from the cache if there."""
     dpi = settings.dpi or native_dpi(page)
     cached = None
@@ -76,8 +76,16 @@ def _recognise(page, number: int, key: str, settings: Settings):
             words = [Word(**w) for w in data["words"]]
             seals = [tuple(s) for s in data["seals"]]
             return words, data["skew"], seals, dpi, data["engine"]
+    import pypdfium2 as pdfium
+
     engine = get_engine(settings.engine, settings.threads)
-    prepared = prepare(render_page(page, dpi), dpi)
+    try:
+        image = render_page(page, dpi)
+    except pdfium.PdfiumError as e:
+        raise IngestError(
+            "ocr_render", Errors.E163.format(path=path, page=number, detail=e)
+        ) from e
+    prepared = prepare(image, dpi)
     words = engine.recognise(prepared.image)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)

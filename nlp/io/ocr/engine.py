@@ -10,6 +10,7 @@ through pytesseract) is kept for comparison (docs/ocr.md). Both are optional: th
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Protocol
@@ -113,15 +114,14 @@ class TesseractEngine:
             raise IngestError(
                 "ocr_missing", Errors.E164.format(name="tesseract", detail=e)
             ) from e
+        # Tesseract's OpenMP threads: read by the tesseract process pytesseract spawns.
+        os.environ.setdefault("OMP_THREAD_LIMIT", str(threads))
         self._tess = pytesseract
         self.lang = lang
         self.threads = threads
         self.name = f"tesseract-{version}-{lang}"
 
     def recognise(self, image: np.ndarray) -> list[Word]:
-        import os
-
-        os.environ.setdefault("OMP_THREAD_LIMIT", str(self.threads))
         data = self._tess.image_to_data(
             image, lang=self.lang, output_type=self._tess.Output.DICT
         )
