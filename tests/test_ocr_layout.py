@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from nlp.errors import IngestError
 from nlp.evaluation.scans import LEVELS, _degrade, edit_distance, seal_image
 from nlp.io.ocr.engine import Word
 from nlp.io.ocr.image import estimate_skew, find_seals, prepare, red_mask
 from nlp.io.ocr.layout import clean_values, group_lines, page_text
+from nlp.io.readers import pdf, read_document
 from nlp.io.readers.pdf import needs_ocr, readable
 
 
@@ -210,3 +212,22 @@ def test_a_wrapped_label_is_whole_before_the_row_values():
     assert lines[-1] == "其中：主动公开规范性文件数 条 0"
     for piece in pieces:
         assert text[piece.start : piece.end] == piece.word.text
+
+
+@pytest.fixture
+def image_pdf(tmp_path):
+    """An image-only PDF (Pillow writes it): a scan, as far as the reader can tell."""
+    path = tmp_path / "scan.pdf"
+    Image.fromarray(_text_image(0.0)).convert("RGB").save(path, "PDF", resolution=150)
+    return path
+
+
+def test_a_scan_without_the_ocr_extra_says_how_to_install_it(image_pdf, monkeypatch):
+    monkeypatch.setattr(pdf.ocr, "available", lambda: False)
+    with pytest.raises(IngestError) as err:
+        read_document(image_pdf)
+    assert err.value.code == "E160" and "pip install -e .[ocr]" in str(err.value)
+    monkeypatch.setenv("NLP_OCR", "off")
+    with pytest.raises(IngestError) as err:
+        read_document(image_pdf)
+    assert err.value.code == "E161"
