@@ -110,7 +110,7 @@ def read_pages(
         page = pdf[number]
         try:
             words, skew, seals, dpi, engine = _recognise(
-                page, number + 1, key, settings
+                page, path, number + 1, key, settings
             )
         except IngestError:
             raise
