@@ -107,9 +107,9 @@ def test_no_false_alarm(run_output: Path, gold_dir: Path):
         for miss in tasks.get("checks", [])
         if "false_alarm" in miss
     }
-    # A gold gap, reported for review (docs/tables.md): 主动公开政府信息数 1050 > its five
-    # printed channels 0+1000+0+0+0 breaks P8 as the heldout gold's P8 failures do.
-    assert alarms <= {("004_15ed71d81f93ac9f.txt", "P8", "pre.proactive.total")}
+    # No fail the gold does not list (004's P8, 1050 > 0+1000+0+0+0, was a gold gap
+    # until a second annotator's review added it to the dev gold).
+    assert not alarms, alarms
 
 
 @pytest.mark.slow
