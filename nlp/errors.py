@@ -58,6 +58,23 @@ class Errors(metaclass=ErrorsWithCodes):
     E107 = "{path}: cannot parse the HTML: {detail}."
     E108 = "{path}: no report text left after cleaning. Check that this is a report."
     E109 = "{path}: cannot read the file: {detail}."
+    # OCR of scanned PDFs (nlp/io/ocr, issue 18)
+    E160 = (
+        "{path}: the PDF has no usable text layer (scanned?) and OCR is not installed. "
+        "Install the ocr extra: pip install -e .[ocr]"
+    )
+    E161 = (
+        "{path}: the PDF has no usable text layer (scanned?) and OCR is off "
+        "(NLP_OCR={value!r}). Unset NLP_OCR to read it by OCR."
+    )
+    E162 = (
+        "{path}: OCR found no recognisable text on any of its {pages} page(s) (blank "
+        "or noise-only scan?). Check the file; nothing was read."
+    )
+    E163 = "{path}: cannot render page {page} for OCR: {detail}."
+    E164 = "OCR engine {name!r} cannot be loaded: {detail}. Install the ocr extra."
+    E165 = "Unknown OCR engine {name!r}. Known: {known}."
+    E166 = "{path}: OCR of page {page} failed: {detail}."
     # models
     E200 = "Model {path} is missing. Train it with `python -m nlp.train {task} --out {path}`."
     E201 = "Model {path} is incompatible: {detail}. Retrain it with `python -m nlp.train {task}`."

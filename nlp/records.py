@@ -82,6 +82,35 @@ class Page(Record):
 
 
 @dataclass
+class OcrLine(Record):
+    """One line of OCR text (issue 18): its page, its box on the page in PDF points
+    (``[x0, y0, x1, y1]``, origin top left), its span ``[raw_start, raw_end)`` of the
+    reader's raw text (map a normalised offset there with ``Report.raw_offset``), the
+    engine's confidence, and whether it lay under a seal (then its confidence is
+    capped low: the text is kept, but not trusted)."""
+
+    page: int
+    box: list[float]
+    raw_start: int
+    raw_end: int
+    confidence: float
+    under_seal: bool = False
+
+
+@dataclass
+class OcrPage(Record):
+    """A page read by OCR: the engine, the resolution it was rendered at, the skew
+    corrected before recognition (degrees) and its lines in reading order."""
+
+    number: int
+    engine: str
+    dpi: int
+    skew: float
+    seals: int = 0
+    lines: list[OcrLine] = field(default_factory=list)
+
+
+@dataclass
 class Source(Record):
     """Where a report came from. ``title`` and ``url`` are metadata around the text
     (an HTML page's <title>, a crawl dump's columns), not part of it; ``row`` is the
@@ -97,6 +126,8 @@ class Source(Record):
     url: str | None = None
     published: str | None = None
     row: int | None = None
+    # Pages read by OCR (a scan, or a garbage text layer), with every line's box.
+    ocr: list[OcrPage] = field(default_factory=list)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import Errors, NlpError
-from ..evaluation import evaluate, format_table
+from ..evaluation import evaluate, format_table, scans
 from ..evaluation.crossval import crossval, default_gold_dirs, format_crossval
 from ..evaluation.harness import (
     MANIFEST,
@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="overall scores only")
     _add_harness_flags(parser)
+    _add_scan_flags(parser)
     # Agency-grouped cross-validation (nlp.evaluation.crossval).
     parser.add_argument(
         "--cv",
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
         )
-    code = _run_harness(args)
+    code = _run_harness(args) or _run_scans(args)
     if code or args.cv is None:
         return code
     return _crossval(args)
@@ -175,6 +176,84 @@ def _run_harness(args: argparse.Namespace) -> int:
         }
         args.harness_json.write_text(
             json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    return 0
+
+
+# ------------------------------------------------------ scanned PDFs read by OCR
+
+
+def _add_scan_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "scanned PDFs read by OCR (nlp/evaluation/scans.py; needs the ocr extra)"
+    )
+    group.add_argument(
+        "--scans",
+        action="store_true",
+        help="also scan a few pdf renderings (rasterised, noised, sealed), read them "
+        "back by OCR and print character accuracy, sections, cells and metrics per "
+        "dpi and noise level",
+    )
+    group.add_argument(
+        "--scan-reports",
+        default=",".join(scans.DEFAULT_REPORTS),
+        help="comma-separated report names of the pdf layout to scan",
+    )
+    group.add_argument(
+        "--scan-grid",
+        default=None,
+        help="comma-separated DPI:LEVEL conditions for every report (levels: "
+        f"{', '.join(scans.LEVELS)}; default: 200:mild for all, a grid for the first)",
+    )
+    group.add_argument(
+        "--scans-json", type=Path, default=None, help="write the scan scores as JSON"
+    )
+    group.add_argument(
+        "--scan-engines",
+        default=None,
+        help="comma-separated OCR engines (rapidocr, tesseract) to compare on the "
+        "same page images instead of scanning: accuracy and CPU-seconds a page",
+    )
+
+
+def _run_scans(args: argparse.Namespace) -> int:
+    if args.scan_engines:
+        engines = [x.strip() for x in args.scan_engines.split(",") if x.strip()]
+        try:
+            table = scans.compare_engines(engines)
+        except NlpError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print()
+        print(scans.format_engines(table))
+        if args.scans_json:
+            args.scans_json.write_text(
+                json.dumps(table, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
+        return 0
+    if not args.scans:
+        return 0
+    reports = [x.strip() for x in args.scan_reports.split(",") if x.strip()]
+    grid = None
+    if args.scan_grid:
+        grid = []
+        for item in args.scan_grid.split(","):
+            dpi, _, level = item.strip().partition(":")
+            if not dpi.isdigit() or level not in scans.LEVELS:
+                print(f"error: --scan-grid {item!r}: use DPI:LEVEL", file=sys.stderr)
+                return 2
+            grid.append((int(dpi), level))
+    try:
+        entries = scans.scan_entries(reports, grid)
+        table = scans.rows(scans.score(entries, Processor(args.config)))
+    except (NlpError, KeyError, ImportError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print()
+    print(scans.format_rows(table))
+    if args.scans_json:
+        args.scans_json.write_text(
+            json.dumps(table, ensure_ascii=False, indent=1), encoding="utf-8"
         )
     return 0
 

@@ -108,6 +108,7 @@ def load_report(path: str | Path, root: Path | None = None) -> Report:
             size=doc.size,
             pages=[Page(number=n, start=a, end=b) for n, a, b in doc.pages],
             title=doc.title,
+            ocr=doc.ocr,
         ),
         text=doc.text,
     )

@@ -16,3 +16,5 @@ class RawDocument:
     size: int = 0
     # Metadata around the text (an HTML page's <title>): ``Source.title``.
     title: str | None = None
+    # Pages read by OCR (``records.OcrPage``, line spans in offsets of ``text``).
+    ocr: list = field(default_factory=list)
