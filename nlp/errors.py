@@ -133,6 +133,21 @@ class Errors(metaclass=ErrorsWithCodes):
     E811 = "Cannot reach {url}: {detail}."
     E812 = "Bulk push to {url} failed for {n} documents; first error: {detail}."
     E813 = "Document {id}: field {field!r} is {problem}. Update configs/search/fields.yaml."
+    # Arrow schema, tidy tables, the Spark runner (nlp.io.arrow, nlp.io.tables, nlp.spark)
+    E900 = (
+        "Record field type {hint!r} has no single Arrow type. Give the field one type "
+        "in nlp/records.py (a number, a string, a record or a list of one of them)."
+    )
+    E901 = "No records at {path}: expected corpus.jsonl written by `python -m nlp.run`."
+    E902 = (
+        "{path} line {line}: not a JSON record ({detail}). Re-run `python -m nlp.run`."
+    )
+    E903 = (
+        "PySpark is not installed. Install the spark extra (pip install -e .[spark]) "
+        "and Java 17 (Debian: apt-get install openjdk-17-jre-headless)."
+    )
+    E904 = "Spark input {path} matched no files or rows. Check the path or glob."
+    E905 = "Spark job failed: {detail}."
 
 
 _CODE = re.compile(r"^\[(E\d{3})\]")
