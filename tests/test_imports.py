@@ -22,6 +22,8 @@ SHIMS = {
     "nlp.bench_search",
     "nlp.index",
     "nlp.schema",
+    "nlp.tables",
+    "nlp.spark.__main__",
     "nlp.__main__",
     "nlp.search.__main__",
     "nlp.view.__main__",

@@ -1,0 +1,526 @@
+"""A corpus run on Spark: the same records as ``nlp.run``, written as Parquet.
+
+Stage 1 maps partitions of inputs (report files read with ``binaryFiles``, or the rows
+of crawl dumps read with Spark's CSV/JSON/Parquet readers) through one ``Processor``
+built per partition; a document that fails is a record with ``errors``, never a
+failed task. Stage 2 runs the cross-year checks grouped by agency (the groups are
+computed once from every agency name, as ``nlp.run`` does) and recurrence over the
+slim weakness items on the driver (its copied-text detection compares agencies).
+The records with their cross-year checks and the tidy tables are written as Parquet
+partitioned by year, with the explicit schemas of ``nlp.spark.schema``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyspark import StorageLevel, TaskContext
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.window import Window
+
+from ..corpus_steps.cross_year import compact
+from ..errors import Errors, NlpError
+from ..io.readers import empty_report
+from ..io.tables import TABLE_NAMES, TableRows
+from ..io.writers import RunTally, write_json
+from ..pipeline.corpus import Processor
+from ..pipeline.pipeline import Pipeline
+from ..stages.meta.agency import agency_groups
+from .schema import record_struct, table_structs
+
+logger = logging.getLogger(__name__)
+
+# Crawl dumps, by extension: read with Spark's own readers, one report per row.
+DUMP_FORMATS = {
+    ".csv": "csv",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".parquet": "parquet",
+}
+_GLOB = re.compile(r"[*?\[{]")
+# Fault injection for the tests: the Python worker processing this doc_id exits on
+# the task's first attempt, as a worker lost to the OOM killer would.
+FAIL_ONCE_ENV = "NLP_SPARK_FAIL_ONCE"
+
+
+@dataclass
+class SparkSettings:
+    """How to run: Spark master and retries, partitions, pipeline, dump columns."""
+
+    master: str = "local[2]"
+    max_failures: int = 4
+    partitions: int | None = None
+    config: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    tables: bool = True
+    text_column: str | None = None
+    html_column: str | None = None
+    title_column: str | None = None
+    url_column: str | None = None
+    date_column: str | None = None
+    spark_conf: dict[str, str] = field(default_factory=dict)
+
+
+def master_with_retries(master: str, max_failures: int) -> str:
+    """``local[N]`` never retries a task; ``local[N,F]`` does (F attempts)."""
+    found = re.fullmatch(r"local\[(\d+|\*)\]", master)
+    if found and max_failures > 1:
+        return f"local[{found.group(1)},{max_failures}]"
+    return master
+
+
+def spark_session(settings: SparkSettings) -> SparkSession:
+    """A session bound to 127.0.0.1 with no UI, workers on this Python."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.master(
+            master_with_retries(settings.master, settings.max_failures)
+        )
+        .appName("nlp.spark")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.task.maxFailures", str(settings.max_failures))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.sources.partitionOverwriteMode", "static")
+        .config(
+            "spark.hadoop.mapreduce.input.fileinputformat.input.dir.recursive", "true"
+        )
+        # A dump file is read by one task, so its rows keep their order (row numbers).
+        .config("spark.sql.files.maxPartitionBytes", str(1 << 34))
+    )
+    for key, value in settings.spark_conf.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+# ----------------------------------------------------------------- inputs
+
+
+def _hadoop_path(spark: SparkSession, path: str):
+    jvm = spark.sparkContext._jvm
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    return fs, hpath
+
+
+def input_root(spark: SparkSession, path: str) -> tuple[str, bool]:
+    """The qualified URI document ids are relative to, and whether ``path`` names a
+    folder: the folder itself, a glob's folder part, a file's folder."""
+    static = _GLOB.split(path, 1)[0]
+    globbed = static != path
+    if globbed:
+        static = static.rsplit("/", 1)[0] or "/"
+    fs, hpath = _hadoop_path(spark, static)
+    if not globbed and not fs.exists(hpath):
+        raise NlpError(Errors.E904.format(path=path))
+    qualified = fs.makeQualified(hpath)
+    is_dir = fs.getFileStatus(qualified).isDirectory()
+    root = qualified if (globbed or is_dir) else qualified.getParent()
+    return root.toString().rstrip("/") + "/", is_dir and not globbed
+
+
+def local_path(uri: str) -> str:
+    """``file:/a/b`` -> ``/a/b`` (what nlp.run records); other URIs as they are."""
+    return uri.removeprefix("file:")
+
+
+def is_dump_input(path: str) -> bool:
+    return Path(path.rstrip("/")).suffix.lower() in DUMP_FORMATS
+
+
+def file_inputs(spark: SparkSession, path: str, partitions: int):
+    """(doc_id, name, bytes, source fields) per report file under ``path``."""
+    root, _ = input_root(spark, path)
+    files = spark.sparkContext.binaryFiles(path)
+
+    def entry(item: tuple[str, bytes]) -> tuple[str, str, bytes, dict[str, Any]]:
+        uri, data = item
+        doc_id = uri[len(root) :] if uri.startswith(root) else uri.rsplit("/", 1)[-1]
+        return doc_id, doc_id, data, {"path": local_path(uri)}
+
+    return files.map(entry).repartition(partitions)
+
+
+def dump_inputs(spark: SparkSession, path: str, settings: SparkSettings, partitions):
+    """(doc_id, name, text, source fields) per row of the crawl dumps at ``path``."""
+    kind = DUMP_FORMATS[Path(path.rstrip("/")).suffix.lower()]
+    reader = spark.read
+    if kind == "csv":
+        frame = reader.options(
+            header=True, multiLine=True, escape='"', inferSchema=False
+        ).csv(path)
+    elif kind == "json":
+        frame = reader.option("primitivesAsString", True).json(path)
+    else:
+        frame = reader.parquet(path)
+    root, _ = input_root(spark, path)
+    frame = frame.withColumn("_file", F.input_file_name()).withColumn(
+        "_order", F.monotonically_increasing_id()
+    )
+    by_file = Window.partitionBy("_file").orderBy("_order")
+    frame = frame.withColumn("_row", F.row_number().over(by_file))
+    columns = dump_columns(frame.columns, settings, path)
+    rows = frame.select(
+        "_file", "_row", *[F.col(c).cast("string") for c in columns.values() if c]
+    ).rdd
+
+    def entry(row) -> tuple[str, str, str | None, dict[str, Any]]:
+        values = row.asDict()
+        uri = values["_file"]
+        name = uri[len(root) :] if uri.startswith(root) else uri.rsplit("/", 1)[-1]
+        number = values["_row"]
+        doc_id = row_doc_id(name, number)
+        text = values.get(columns["text"]) if columns["text"] else None
+        fmt = "txt"
+        if not text and columns["html"]:
+            text, fmt = values.get(columns["html"]), "html"
+        fields = {
+            "path": local_path(uri),
+            "row": number,
+            "fmt": fmt,
+            "title": values.get(columns["title"]) if columns["title"] else None,
+            "url": values.get(columns["url"]) if columns["url"] else None,
+            "published": values.get(columns["date"]) if columns["date"] else None,
+        }
+        return doc_id, name, text, fields
+
+    return rows.map(entry).repartition(partitions)
+
+
+def row_doc_id(name: str, row: int) -> str:
+    """The id of row ``row`` (1-based) of the dump ``name``."""
+    return f"{name}#{row}"
+
+
+_COLUMN_DEFAULTS = {
+    "text": ("text", "content", "body", "正文", "内容"),
+    "html": ("html", "raw_html", "page"),
+    "title": ("title", "标题"),
+    "url": ("url", "link", "链接"),
+    "date": ("date", "published", "publish_date", "发布日期", "日期"),
+}
+
+
+def dump_columns(
+    present: list[str], settings: SparkSettings, path: str
+) -> dict[str, str | None]:
+    """Which column holds each part of a row: the one named, else the first default
+    present (case-insensitive)."""
+    lower = {c.lower(): c for c in present}
+    chosen: dict[str, str | None] = {}
+    for part, defaults in _COLUMN_DEFAULTS.items():
+        given = getattr(settings, f"{part}_column")
+        if given:
+            if given not in present:
+                raise NlpError(Errors.E904.format(path=f"{path} (no column {given!r})"))
+            chosen[part] = given
+        else:
+            chosen[part] = next((lower[d] for d in defaults if d in lower), None)
+    if not chosen["text"] and not chosen["html"]:
+        raise NlpError(Errors.E904.format(path=f"{path} (no text or HTML column)"))
+    return chosen
+
+
+# ----------------------------------------------------------------- stage 1
+
+
+def _fail_once(doc_id: str) -> None:
+    target = os.environ.get(FAIL_ONCE_ENV)
+    context = TaskContext.get()
+    if target and doc_id == target and context and context.attemptNumber() == 0:
+        os._exit(17)
+
+
+def process_partition(
+    settings: SparkSettings, items: Iterable[tuple[str, str, Any, dict[str, Any]]]
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, float]]]:
+    """(doc_id, record JSON, compact record, stage seconds) per input; the pipeline is
+    built once for the partition. A document that fails is a record with errors."""
+    processor: Processor | None = None
+    build_error: str | None = None
+    before: dict[str, float] = {}
+    for doc_id, name, data, fields in items:
+        _fail_once(doc_id)
+        if processor is None and build_error is None:
+            try:
+                processor = Processor(settings.config, None, settings.overrides).load()
+            except Exception as e:  # noqa: BLE001 - reported with every document
+                build_error = f"{type(e).__name__}: {e}"
+        fields = dict(fields)
+        if processor is None:
+            report = empty_report(Path(fields.get("path") or name))
+            report.doc_id = doc_id
+            report.add_error("pipeline", "E017", build_error or "", "build")
+            record, timings = report.to_dict(), {}
+        else:
+            before = {n: t.seconds for n, t in processor.pipeline.timings.items()}
+            record = _process(processor, doc_id, name, data, fields)
+            timings = {
+                n: t.seconds - before.get(n, 0.0)
+                for n, t in processor.pipeline.timings.items()
+            }
+        yield doc_id, json.dumps(record, ensure_ascii=False), compact(record), timings
+
+
+def _process(
+    processor: Processor, doc_id: str, name: str, data: Any, fields: dict[str, Any]
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        if data is None:
+            raise ValueError("no text in the row")
+        if not hasattr(processor, "process_bytes"):  # DEV ONLY until runner merges
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                p = Path(tmp) / Path(name).name
+                p.write_bytes(data if isinstance(data, bytes) else data.encode())
+                report = processor.process(p)
+                report.doc_id = doc_id
+                report.source.path = fields["path"]
+        else:
+            report = processor.process_bytes(data, name, doc_id=doc_id, **fields)
+    except Exception as e:  # noqa: BLE001 - one broken document never stops the run
+        fields.pop("fmt", None)
+        report = empty_report(Path(name))
+        report.doc_id = doc_id
+        report.source.path = fields.get("path") or name
+        report.source.row = fields.get("row")
+        report.add_error(
+            "ingest",
+            "E109",
+            Errors.E109.format(path=name, detail=e),
+            reason=type(e).__name__,
+        )
+    logger.debug("%s in %.3fs", doc_id, time.perf_counter() - started)
+    return report.to_dict()
+
+
+# ----------------------------------------------------------------- stage 2
+
+
+def _grouped_checks(steps, compacts: Iterable[dict[str, Any]]):
+    """The cross-year checks of one agency group, as (doc_id, [check dicts])."""
+    group = list(compacts)
+    for step in steps:
+        for doc_id, checks in step(group).items():
+            yield doc_id, [c.to_dict() for c in checks]
+
+
+def _with_cross_year(
+    item: tuple[str, tuple[str, list[list[dict[str, Any]]] | None]],
+) -> str:
+    _doc_id, (line, extra) = item
+    if not extra:
+        return line
+    record = json.loads(line)
+    base = len(record["checks"])
+    for i, check in enumerate(c for batch in extra for c in batch):
+        record["checks"].append({**check, "id": f"xy{base + i}"})
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _table_rows(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    rows = TableRows()
+    for line in lines:
+        for name, items in rows.rows(json.loads(line)).items():
+            for item in items:
+                yield name, json.dumps(item, ensure_ascii=False)
+
+
+def _tally(items: Iterable[tuple[str, dict[str, float]]]) -> Iterator[dict[str, Any]]:
+    tally = RunTally()
+    for line, timings in items:
+        tally.add(json.loads(line), timings)
+    yield {
+        "documents": tally.documents,
+        "chars": tally.chars,
+        "counts": tally.counts,
+        "verdicts": tally.verdicts,
+        "stage_seconds": tally.stage_seconds,
+        "failures": tally.failures,
+        "config": tally.config,
+    }
+
+
+def _merge_tallies(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {
+        "documents": 0,
+        "chars": 0,
+        "counts": Counter(),
+        "verdicts": Counter(),
+        "stage_seconds": Counter(),
+        "failures": [],
+        "config": {},
+    }
+    for part in parts:
+        merged["documents"] += part["documents"]
+        merged["chars"] += part["chars"]
+        for key in ("counts", "verdicts", "stage_seconds"):
+            merged[key].update(part[key])
+        merged["failures"].extend(part["failures"])
+        merged["config"] = part["config"] or merged["config"]
+    merged["failures"].sort(key=lambda f: f["doc_id"])
+    return merged
+
+
+# ----------------------------------------------------------------- the run
+
+
+def run_spark(
+    source: str, out: str, settings: SparkSettings, spark: SparkSession | None = None
+) -> dict[str, Any]:
+    """Process ``source`` (a folder, a glob or crawl dumps; any Hadoop URI) into
+    ``out``: ``records/`` and ``tables/<name>/`` (Parquet, by year), and, when
+    ``out`` is local, ``summary.json`` and ``weaknesses.json``; the run's summary."""
+    started = time.perf_counter()
+    own = spark is None
+    spark = spark or spark_session(settings)
+    try:
+        return _run(spark, source, out.rstrip("/"), settings, started)
+    except NlpError:
+        raise
+    except Exception as e:  # Py4J and Spark errors: one message naming the cause
+        raise NlpError(Errors.E905.format(detail=f"{type(e).__name__}: {e}")) from e
+    finally:
+        if own:
+            spark.stop()
+
+
+def _run(
+    spark: SparkSession, source: str, out: str, settings: SparkSettings, started: float
+) -> dict[str, Any]:
+    sc = spark.sparkContext
+    partitions = settings.partitions or max(2, sc.defaultParallelism * 4)
+    # The corpus steps are built on the driver (fails early on a bad config) and
+    # shipped to the executors with the closures; the pipeline itself is built per
+    # partition there.
+    pipeline = Pipeline.from_config(settings.config, settings.overrides)
+    startup = time.perf_counter() - started
+    if is_dump_input(source):
+        inputs = dump_inputs(spark, source, settings, partitions)
+    else:
+        inputs = file_inputs(spark, source, partitions)
+
+    stage1 = inputs.mapPartitions(
+        lambda items: process_partition(settings, items)
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    documents = stage1.count()
+    if documents == 0:
+        raise NlpError(Errors.E904.format(path=source))
+
+    # Stage 2: agency groups from every name (small), then each group's checks.
+    names = (
+        stage1.map(lambda t: t[2]["meta"].get("agency"))
+        .filter(bool)
+        .distinct()
+        .collect()
+    )
+    groups = sc.broadcast(agency_groups(names))
+    grouped_steps = [s for s in pipeline.corpus_steps if "checks" in s.spec.assigns]
+    other_steps = [s for s in pipeline.corpus_steps if s not in grouped_steps]
+    checks = (
+        stage1.map(lambda t: (groups.value.get(t[2]["meta"].get("agency")), t[2]))
+        .filter(lambda kv: kv[0] is not None and kv[1]["meta"].get("year"))
+        .groupByKey()
+        .flatMap(lambda kv: _grouped_checks(grouped_steps, kv[1]))
+        .groupByKey()
+        .mapValues(list)
+    )
+    final = (
+        stage1.map(lambda t: (t[0], t[1]))
+        .leftOuterJoin(checks)
+        .map(_with_cross_year)
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    # Recurrence compares statements across agencies (copied text): the slim
+    # weakness items of every report go to the driver, as in nlp.run.
+    slim = stage1.map(
+        lambda t: {k: t[2][k] for k in ("doc_id", "meta", "weaknesses")}
+    ).collect()
+    findings = {step.spec.name: step(slim) for step in other_steps}
+
+    record_frame = (
+        spark.read.schema(record_struct()).option("mode", "FAILFAST").json(final)
+    )
+    (
+        record_frame.withColumn("year", F.col("meta.year"))
+        .write.mode("overwrite")
+        .partitionBy("year")
+        .parquet(f"{out}/records")
+    )
+    table_counts = {}
+    if settings.tables:
+        rows = final.mapPartitions(_table_rows).persist(StorageLevel.MEMORY_AND_DISK)
+        for name, struct in table_structs().items():
+            frame = (
+                spark.read.schema(struct)
+                .option("mode", "FAILFAST")
+                .json(rows.filter(lambda kv, name=name: kv[0] == name).values())
+            )
+            frame.write.mode("overwrite").partitionBy("year").parquet(
+                f"{out}/tables/{name}"
+            )
+        table_counts = dict(rows.map(lambda kv: (kv[0], 1)).countByKey())
+        rows.unpersist()
+    timings = stage1.map(lambda t: (t[0], t[3]))
+    tally = _merge_tallies(
+        final.map(lambda line: (json.loads(line)["doc_id"], line))
+        .join(timings)
+        .values()
+        .mapPartitions(_tally)
+        .collect()
+    )
+    final.unpersist()
+    stage1.unpersist()
+    elapsed = time.perf_counter() - started
+    summary = _summary(source, settings, sc, documents, tally, findings, table_counts)
+    summary.update(
+        seconds=round(elapsed, 3),
+        startup_seconds=round(startup, 3),
+        docs_per_second=round(documents / (elapsed - startup), 2)
+        if elapsed > startup
+        else None,
+    )
+    if not re.match(r"^[a-z][a-z0-9+.-]*:", out) or out.startswith("file:"):
+        folder = Path(local_path(out))
+        recurrence = findings.get("recurring.v1", {})
+        write_json(folder / "weaknesses.json", recurrence)
+        write_json(folder / "summary.json", summary)
+    return summary
+
+
+def _summary(source, settings, sc, documents, tally, findings, table_counts):
+    recurrence = findings.get("recurring.v1", {})
+    return {
+        "corpus": source,
+        "runner": "spark",
+        "master": sc.master,
+        "documents": documents,
+        "processed": documents - len(tally["failures"]),
+        "failed": len(tally["failures"]),
+        "failures": tally["failures"],
+        "characters": tally["chars"],
+        "jobs": sc.defaultParallelism,
+        "counts": dict(tally["counts"]),
+        "check_verdicts": dict(sorted(tally["verdicts"].items())),
+        "stage_seconds": {
+            k: round(v, 4) for k, v in tally["stage_seconds"].most_common()
+        },
+        "recurring_weaknesses": recurrence.get("summary", {}),
+        "tables": {name: table_counts.get(name, 0) for name in TABLE_NAMES},
+        "config": tally["config"],
+    }
