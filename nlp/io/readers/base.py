@@ -1,4 +1,5 @@
-"""The reader's output: raw text plus what the cleaner needs to know about it."""
+"""The reader's output (raw text plus what the cleaner needs to know) and the limits
+every reader works under, so that no input costs more than a stated bound."""
 
 from __future__ import annotations
 
@@ -16,3 +17,32 @@ class RawDocument:
     size: int = 0
     # Metadata around the text (an HTML page's <title>): ``Source.title``.
     title: str | None = None
+
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on the cost of one document (docs/runs.md, "Limits"). A document past
+    one fails with its own error code; the run goes on. ``None`` means no bound."""
+
+    # Bytes of one input file (or one crawl-dump cell).
+    max_bytes: int | None = 64 * MiB
+    # Decompressed bytes of one part of a DOCX (zip-bomb guard), and of all parts.
+    max_part_bytes: int | None = 16 * MiB
+    max_unzipped_bytes: int | None = 64 * MiB
+    # Characters of extracted text handed to cleaning (cleaning only removes, so this
+    # bounds the characters after cleaning too).
+    max_chars: int | None = 1_000_000
+    # Element nesting of an HTML page (the walk is recursive; libxml2 stops at 256).
+    max_html_depth: int | None = 200
+    # Wall time of one document in seconds, enforced in the worker process.
+    timeout: float | None = 60.0
+
+    def exceeded(self, name: str, value: float) -> bool:
+        bound = getattr(self, name)
+        return bound is not None and value > bound
+
+
+DEFAULT_LIMITS = Limits()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from ...errors import Errors, IngestError
-from .base import RawDocument
+from .base import DEFAULT_LIMITS, Limits, RawDocument
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -21,31 +21,71 @@ _CJK_ENCODINGS = ("gb18030", "big5hkscs", "utf-16")
 
 
 def decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Decode bytes to text; return (text, encoding name)."""
+    """Decode bytes to text; return (text, encoding name).
+
+    A decoding is accepted only when the result reads as report text
+    (``reads_as_report``): bytes that decode without error in some codec are not
+    thereby text. When none fits, ``ingest/undecodable`` names every codec tried."""
+    tried: list[str] = []
     for bom, name in _BOMS:
         if data.startswith(bom):
+            tried.append(name)
             try:
-                return data.decode(name), name
+                text = data.decode(name)
             except UnicodeDecodeError as e:
                 raise IngestError(
                     "decode", Errors.E102.format(path=path, detail=e)
                 ) from e
+            if reads_as_report(text):
+                return text, name
+            break
     if b"\x00" in data[:8000]:
         # NUL bytes: UTF-16 without a BOM, or binary. Keep a UTF-16 reading only when
         # it is plainly report text.
         for name in ("utf-16-le", "utf-16-be"):
+            tried.append(name)
             try:
                 text = data.decode(name)
             except UnicodeDecodeError:
                 continue
-            if _plain_share(text[:4000]) > 0.9:
+            if _plain_share(text[:4000]) > 0.9 and reads_as_report(text):
                 return text, name
     _reject_binary(path, data)
+    tried.append("utf-8")
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    return _decode_cjk(path, data)
+    else:
+        if reads_as_report(text):
+            return text, "utf-8"
+    return _decode_cjk(path, data, tried)
+
+
+# What report text is made of: ASCII, CJK ideographs (with extension A), CJK and
+# full-width punctuation, general punctuation, Latin-1 signs (°, ×), enclosed numbers
+# (①), box drawing (tables) and the few symbols reports use.
+_READABLE = (
+    "\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u2bff\u3000-\u303f"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+    "\u0391-\u03c9\u0401-\u0451"
+)
+_UNREADABLE = re.compile(f"[^{_READABLE}]+")
+_PRIVATE_RUN = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]{2,}")
+# A mis-decoded report scatters code points over the planes: far below this share.
+READABLE_SHARE = 0.95
+
+
+def reads_as_report(text: str) -> bool:
+    """True when ``text`` reads as (Chinese) report text: at least
+    ``READABLE_SHARE`` of its characters are ASCII, CJK or common punctuation, and
+    no two private-use characters stand together (what a wrong codec yields)."""
+    if not text:
+        return True
+    if _PRIVATE_RUN.search(text):
+        return False
+    other = sum(len(run) for run in _UNREADABLE.findall(text))
+    return other <= (1 - READABLE_SHARE) * len(text)
 
 
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
@@ -64,7 +104,7 @@ def _reject_binary(path: Path, data: bytes) -> None:
         )
 
 
-def _decode_cjk(path: Path, data: bytes) -> tuple[str, str]:
+def _decode_cjk(path: Path, data: bytes, tried: list[str]) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=None).best()
@@ -76,14 +116,17 @@ def _decode_cjk(path: Path, data: bytes) -> tuple[str, str]:
     candidates.extend(_CJK_ENCODINGS)
     scored = []
     for name in dict.fromkeys(candidates):
+        tried.append(name)
         try:
             text = data.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
-        scored.append((_cjk_score(text), name, text))
+        if reads_as_report(text):
+            scored.append((_cjk_score(text), name, text))
     if not scored:
         raise IngestError(
-            "decode", Errors.E102.format(path=path, detail="no Chinese encoding fits")
+            "undecodable",
+            Errors.E115.format(path=path, tried=", ".join(dict.fromkeys(tried))),
         )
     scored.sort(key=lambda item: -item[0])
     _, name, text = scored[0]
@@ -131,11 +174,13 @@ def _canonical(name: str) -> str:
     }.get(name, name)
 
 
-def read_text(path: Path, data: bytes) -> RawDocument:
+def read_text(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
     text, encoding = decode(path, data)
     return RawDocument(text=text, format="txt", encoding=encoding)
 
 
-def read_markdown(path: Path, data: bytes) -> RawDocument:
+def read_markdown(
+    path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS
+) -> RawDocument:
     text, encoding = decode(path, data)
     return RawDocument(text=text, format="md", encoding=encoding)
