@@ -22,7 +22,8 @@ from typing import Any
 from ..errors import Errors, NlpError
 from ..io.readers import DEFAULT_LIMITS, Limits
 from ..io.readers.crawl import Columns
-from ..pipeline.corpus import RunIncomplete, RunUsageError, run_corpus
+from ..io.tables import PartSinks, finish_tables
+from ..pipeline.corpus import RunIncomplete, RunUsageError, run_corpus, staging_for
 
 logger = logging.getLogger("nlp.run")
 
@@ -101,6 +102,8 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
     print(
         f"Output: {out}/docs/, {out}/corpus.jsonl, {out}/summary.json, {out}/weaknesses.json"
     )
+    if summary.get("tables"):
+        print(f"Tables: {out}/tables/{{{','.join(summary['tables'])}}}.parquet")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         help="override a stage's config value (repeatable)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-tables",
+        action="store_true",
+        help="do not write OUT/tables/*.parquet (the tidy tables; nlp.io.tables)",
+    )
     parser.add_argument(
         "--records",
         choices=("slim", "full"),
@@ -188,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         url=args.url_column,
         date=args.date_column,
     )
+    # Each worker writes its part of the tidy tables into the staging folder.
+    tables_dir = staging_for(args.out) / "tables"
     try:
         summary = run_corpus(
             args.corpus,
@@ -202,7 +212,10 @@ def main(argv: list[str] | None = None) -> int:
             pretty=args.pretty,
             resume=args.resume,
             follow_outside_links=args.follow_outside_links,
+            sinks=None if args.no_tables else PartSinks(tables_dir),
         )
+        if not args.no_tables:
+            summary["tables"] = finish_tables(args.out, summary)
     except RunIncomplete as e:
         print(f"error: {e}", file=sys.stderr)
         return 3

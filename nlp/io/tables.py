@@ -6,11 +6,19 @@ and streams them to ``OUT/tables/<name>.parquet`` with pyarrow's ``ParquetWriter
 batches, so memory stays bounded by one batch per table whatever the corpus size.
 ``write_tables(OUT)`` builds the same files from an existing ``OUT/corpus.jsonl``.
 Column types come from the record dataclasses (``nlp.io.arrow``), one type each.
+
+In ``nlp.run`` each worker writes its own part files through the writer's sink hook
+(``PartSinks``); ``finish_tables`` joins the parts into one file per table and adds
+the cross-year checks found at the end of the run. When the parts cannot account for
+every document exactly once (a worker killed mid-file, a resumed run) it rebuilds the
+tables from ``corpus.jsonl`` instead, so the tables always match the records.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Self
@@ -89,7 +97,16 @@ class TableRows:
     """Turns one final record into its rows of every table (plain dicts)."""
 
     def __init__(self, regions: RegionResolver | None = None):
-        self.regions = regions or RegionResolver()
+        self._regions = regions
+
+    @property
+    def regions(self) -> RegionResolver:
+        # Loaded at the first record, not before: a worker builds its pipeline (whose
+        # provenance lists the config files loaded so far) before any record is
+        # added, so the gazetteer never shows up in the records' provenance.
+        if self._regions is None:
+            self._regions = RegionResolver()
+        return self._regions
 
     def keys(self, record: dict[str, Any]) -> dict[str, Any]:
         meta = record.get("meta") or {}
@@ -213,6 +230,84 @@ class TableSink:
     def __exit__(self, *exc: object) -> None:
         if self._writers or any(self._buffers.values()):
             self.close()
+
+
+PARTS = ".parts"
+
+
+class PartSinks:
+    """The sink factory of ``nlp.run`` (``run_corpus(..., sinks=PartSinks(folder))``):
+    worker ``n`` writes ``folder/.parts/<n>-<pid>/<name>.parquet``."""
+
+    def __init__(self, folder: Path, batch_rows: int = 4096):
+        self.folder = Path(folder)
+        self.batch_rows = batch_rows
+
+    def __call__(self, worker: int) -> list[TableSink]:
+        name = f"{'parent' if worker < 0 else worker}-{os.getpid()}"
+        return [TableSink(self.folder / PARTS / name, self.batch_rows)]
+
+
+def _read_parts(parts: Path, documents: int) -> dict[str, list[pq.ParquetFile]] | None:
+    """Every part file by table, or None when they do not hold each of the run's
+    ``documents`` exactly once (or one cannot be read)."""
+    found: dict[str, list[pq.ParquetFile]] = {name: [] for name in TABLE_NAMES}
+    try:
+        folders = sorted(p for p in parts.iterdir() if p.is_dir())
+        for folder in folders:
+            for name in TABLE_NAMES:
+                found[name].append(pq.ParquetFile(folder / f"{name}.parquet"))
+        ids = [
+            doc_id
+            for part in found["reports"]
+            for doc_id in part.read(columns=["doc_id"]).column(0).to_pylist()
+        ]
+    except (OSError, pa.ArrowInvalid):
+        return None
+    if len(ids) != documents or len(set(ids)) != documents:
+        return None
+    return found
+
+
+def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
+    """``out/tables/<name>.parquet`` from the workers' parts and the run's cross-year
+    checks (``summary["cross_year"]``), or from ``corpus.jsonl`` when the parts do
+    not cover the run; the row count of each table."""
+    folder = Path(out) / "tables"
+    parts = folder / PARTS
+    found = _read_parts(parts, summary["documents"]) if parts.is_dir() else None
+    if found is None or summary.get("resumed"):
+        shutil.rmtree(parts, ignore_errors=True)
+        return write_tables(out)
+    schemas = table_schemas()
+    counts = {}
+    keys: dict[str, dict[str, Any]] = {}
+    for name in TABLE_NAMES:
+        target = folder / f"{name}.parquet"
+        with pq.ParquetWriter(target, schemas[name], compression="zstd") as writer:
+            counts[name] = 0
+            for part in found[name]:
+                for i in range(part.num_row_groups):
+                    group = part.read_row_group(i)
+                    writer.write_table(group)
+                    counts[name] += group.num_rows
+                    if name == "reports":
+                        for row in group.select(
+                            [f.name for f in KEY_FIELDS]
+                        ).to_pylist():
+                            keys[row["doc_id"]] = row
+            if name == "checks":
+                extra = [
+                    {**keys.get(c["doc_id"], {}), **c}
+                    for c in summary.get("cross_year") or []
+                ]
+                if extra:
+                    writer.write_table(
+                        pa.Table.from_pylist(extra, schema=schemas[name])
+                    )
+                    counts[name] += len(extra)
+    shutil.rmtree(parts, ignore_errors=True)
+    return counts
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:

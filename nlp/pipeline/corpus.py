@@ -385,7 +385,15 @@ STATE_FILE = "run.json"
 PROGRESS = ".progress.jsonl"
 # What a run writes into OUT; anything else found there is carried over.
 RUN_ENTRIES = frozenset(
-    ["docs", "corpus.jsonl", "summary.json", "weaknesses.json", STATE_FILE, PROGRESS]
+    [
+        "docs",
+        "corpus.jsonl",
+        "summary.json",
+        "weaknesses.json",
+        "tables",
+        STATE_FILE,
+        PROGRESS,
+    ]
 )
 
 

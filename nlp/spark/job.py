@@ -30,10 +30,11 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from ..corpus_steps.cross_year import compact
-from ..errors import Errors, NlpError
-from ..io.readers import empty_report
+from ..errors import Errors, IngestError, NlpError
+from ..io.readers import empty_report, escape_name, row_doc_id
+from ..io.readers.crawl import DUMP_EXTENSIONS, Columns, DumpRow, resolve_columns
 from ..io.tables import TABLE_NAMES, TableRows
-from ..io.writers import RunTally, write_json
+from ..io.writers import RunTally, summarize, write_json
 from ..pipeline.corpus import Processor
 from ..pipeline.pipeline import Pipeline
 from ..stages.meta.agency import agency_groups
@@ -70,6 +71,15 @@ class SparkSettings:
     url_column: str | None = None
     date_column: str | None = None
     spark_conf: dict[str, str] = field(default_factory=dict)
+
+    def columns(self) -> Columns:
+        return Columns(
+            text=self.text_column,
+            html=self.html_column,
+            title=self.title_column,
+            url=self.url_column,
+            date=self.date_column,
+        )
 
 
 def master_with_retries(master: str, max_failures: int) -> str:
@@ -138,100 +148,70 @@ def local_path(uri: str) -> str:
 
 
 def is_dump_input(path: str) -> bool:
-    return Path(path.rstrip("/")).suffix.lower() in DUMP_FORMATS
+    """Crawl dumps (CSV/TSV/JSONL/Parquet) are read with Spark's own readers."""
+    return Path(path.rstrip("/")).suffix.lower() in DUMP_EXTENSIONS
+
+
+def _doc_id(uri: str, root: str) -> str:
+    """A file's id as nlp.run gives it: its path under the root, escaped."""
+    rel = uri[len(root) :] if uri.startswith(root) else uri.rsplit("/", 1)[-1]
+    return "/".join(escape_name(part) for part in rel.split("/"))
 
 
 def file_inputs(spark: SparkSession, path: str, partitions: int):
-    """(doc_id, name, bytes, source fields) per report file under ``path``."""
+    """("file", doc_id, path, bytes) per report file under ``path``."""
     root, _ = input_root(spark, path)
-    files = spark.sparkContext.binaryFiles(path)
 
-    def entry(item: tuple[str, bytes]) -> tuple[str, str, bytes, dict[str, Any]]:
+    def entry(item: tuple[str, bytes]) -> tuple[str, str, str, bytes]:
         uri, data = item
-        doc_id = uri[len(root) :] if uri.startswith(root) else uri.rsplit("/", 1)[-1]
-        return doc_id, doc_id, data, {"path": local_path(uri)}
+        return "file", _doc_id(uri, root), local_path(uri), data
 
-    return files.map(entry).repartition(partitions)
+    return spark.sparkContext.binaryFiles(path).map(entry).repartition(partitions)
 
 
 def dump_inputs(spark: SparkSession, path: str, settings: SparkSettings, partitions):
-    """(doc_id, name, text, source fields) per row of the crawl dumps at ``path``."""
-    kind = DUMP_FORMATS[Path(path.rstrip("/")).suffix.lower()]
+    """("row", file id, dump path, DumpRow) per row of the crawl dumps at ``path``,
+    read with Spark's readers; rows are numbered from 1 in each file, as nlp.run
+    numbers them."""
+    suffix = Path(path.rstrip("/")).suffix.lower()
     reader = spark.read
-    if kind == "csv":
+    if suffix in (".csv", ".tsv"):
         frame = reader.options(
-            header=True, multiLine=True, escape='"', inferSchema=False
+            header=True,
+            multiLine=True,
+            escape='"',
+            sep="\t" if suffix == ".tsv" else ",",
+            inferSchema=False,
         ).csv(path)
-    elif kind == "json":
-        frame = reader.option("primitivesAsString", True).json(path)
-    else:
+    elif suffix == ".parquet":
         frame = reader.parquet(path)
+    else:
+        frame = reader.option("primitivesAsString", True).json(path)
+    if "_corrupt_record" in frame.columns:
+        raise NlpError(Errors.E904.format(path=f"{path} (rows that are not JSON)"))
+    try:
+        found = resolve_columns(Path(path), frame.columns, settings.columns())
+    except IngestError as e:
+        raise NlpError(str(e)) from e
     root, _ = input_root(spark, path)
     frame = frame.withColumn("_file", F.input_file_name()).withColumn(
         "_order", F.monotonically_increasing_id()
     )
-    by_file = Window.partitionBy("_file").orderBy("_order")
-    frame = frame.withColumn("_row", F.row_number().over(by_file))
-    columns = dump_columns(frame.columns, settings, path)
-    rows = frame.select(
-        "_file", "_row", *[F.col(c).cast("string") for c in columns.values() if c]
-    ).rdd
+    frame = frame.withColumn(
+        "_row", F.row_number().over(Window.partitionBy("_file").orderBy("_order"))
+    )
+    parts = list(found.items())
+    selected = frame.select(
+        "_file", "_row", *[F.col(f"`{column}`").cast("string") for _, column in parts]
+    )
 
-    def entry(row) -> tuple[str, str, str | None, dict[str, Any]]:
-        values = row.asDict()
-        uri = values["_file"]
-        name = uri[len(root) :] if uri.startswith(root) else uri.rsplit("/", 1)[-1]
-        number = values["_row"]
-        doc_id = row_doc_id(name, number)
-        text = values.get(columns["text"]) if columns["text"] else None
-        fmt = "txt"
-        if not text and columns["html"]:
-            text, fmt = values.get(columns["html"]), "html"
-        fields = {
-            "path": local_path(uri),
-            "row": number,
-            "fmt": fmt,
-            "title": values.get(columns["title"]) if columns["title"] else None,
-            "url": values.get(columns["url"]) if columns["url"] else None,
-            "published": values.get(columns["date"]) if columns["date"] else None,
-        }
-        return doc_id, name, text, fields
+    def entry(row) -> tuple[str, str, str, DumpRow]:
+        uri, number, *values = row
+        cells = {key: value for (key, _), value in zip(parts, values, strict=True)}
+        local = local_path(uri)
+        return "row", _doc_id(uri, root), local, DumpRow(row=number, **cells)
 
-    return rows.map(entry).repartition(partitions)
-
-
-def row_doc_id(name: str, row: int) -> str:
-    """The id of row ``row`` (1-based) of the dump ``name``."""
-    return f"{name}#{row}"
-
-
-_COLUMN_DEFAULTS = {
-    "text": ("text", "content", "body", "正文", "内容"),
-    "html": ("html", "raw_html", "page"),
-    "title": ("title", "标题"),
-    "url": ("url", "link", "链接"),
-    "date": ("date", "published", "publish_date", "发布日期", "日期"),
-}
-
-
-def dump_columns(
-    present: list[str], settings: SparkSettings, path: str
-) -> dict[str, str | None]:
-    """Which column holds each part of a row: the one named, else the first default
-    present (case-insensitive)."""
-    lower = {c.lower(): c for c in present}
-    chosen: dict[str, str | None] = {}
-    for part, defaults in _COLUMN_DEFAULTS.items():
-        given = getattr(settings, f"{part}_column")
-        if given:
-            if given not in present:
-                raise NlpError(Errors.E904.format(path=f"{path} (no column {given!r})"))
-            chosen[part] = given
-        else:
-            chosen[part] = next((lower[d] for d in defaults if d in lower), None)
-    if not chosen["text"] and not chosen["html"]:
-        raise NlpError(Errors.E904.format(path=f"{path} (no text or HTML column)"))
-    return chosen
+    return selected.rdd.map(entry).repartition(partitions)
 
 
 # ----------------------------------------------------------------- stage 1
@@ -245,68 +225,44 @@ def _fail_once(doc_id: str) -> None:
 
 
 def process_partition(
-    settings: SparkSettings, items: Iterable[tuple[str, str, Any, dict[str, Any]]]
+    settings: SparkSettings, items: Iterable[tuple[str, str, str, Any]]
 ) -> Iterator[tuple[str, str, dict[str, Any], dict[str, float]]]:
     """(doc_id, record JSON, compact record, stage seconds) per input; the pipeline is
     built once for the partition. A document that fails is a record with errors."""
-    processor: Processor | None = None
+    processor = Processor(
+        settings.config, None, settings.overrides, columns=settings.columns()
+    )
     build_error: str | None = None
-    before: dict[str, float] = {}
-    for doc_id, name, data, fields in items:
+    try:
+        processor.load()
+    except Exception as e:  # noqa: BLE001 - reported with every document
+        build_error = f"{type(e).__name__}: {e}"
+    for kind, doc_id, path, payload in items:
+        if kind == "row":
+            doc_id = row_doc_id(doc_id, payload.row)
         _fail_once(doc_id)
-        if processor is None and build_error is None:
-            try:
-                processor = Processor(settings.config, None, settings.overrides).load()
-            except Exception as e:  # noqa: BLE001 - reported with every document
-                build_error = f"{type(e).__name__}: {e}"
-        fields = dict(fields)
-        if processor is None:
-            report = empty_report(Path(fields.get("path") or name))
-            report.doc_id = doc_id
-            report.add_error("pipeline", "E017", build_error or "", "build")
+        if build_error is not None:
+            report = empty_report(Path(path), doc_id=doc_id)
+            report.add_error("pipeline", "E017", build_error, "build")
             record, timings = report.to_dict(), {}
         else:
             before = {n: t.seconds for n, t in processor.pipeline.timings.items()}
-            record = _process(processor, doc_id, name, data, fields)
+            processor.ingest_seconds = 0.0
+            if kind == "row":
+                report = processor.process_row(
+                    payload, Path(path), doc_id.rsplit("#row=", 1)[0]
+                )
+            else:
+                report = processor.process_bytes(
+                    payload, path, doc_id=doc_id, path=path
+                )
+            record = report.to_dict()
             timings = {
                 n: t.seconds - before.get(n, 0.0)
                 for n, t in processor.pipeline.timings.items()
             }
+            timings["ingest"] = processor.ingest_seconds
         yield doc_id, json.dumps(record, ensure_ascii=False), compact(record), timings
-
-
-def _process(
-    processor: Processor, doc_id: str, name: str, data: Any, fields: dict[str, Any]
-) -> dict[str, Any]:
-    started = time.perf_counter()
-    try:
-        if data is None:
-            raise ValueError("no text in the row")
-        if not hasattr(processor, "process_bytes"):  # DEV ONLY until runner merges
-            import tempfile
-
-            with tempfile.TemporaryDirectory() as tmp:
-                p = Path(tmp) / Path(name).name
-                p.write_bytes(data if isinstance(data, bytes) else data.encode())
-                report = processor.process(p)
-                report.doc_id = doc_id
-                report.source.path = fields["path"]
-        else:
-            report = processor.process_bytes(data, name, doc_id=doc_id, **fields)
-    except Exception as e:  # noqa: BLE001 - one broken document never stops the run
-        fields.pop("fmt", None)
-        report = empty_report(Path(name))
-        report.doc_id = doc_id
-        report.source.path = fields.get("path") or name
-        report.source.row = fields.get("row")
-        report.add_error(
-            "ingest",
-            "E109",
-            Errors.E109.format(path=name, detail=e),
-            reason=type(e).__name__,
-        )
-    logger.debug("%s in %.3fs", doc_id, time.perf_counter() - started)
-    return report.to_dict()
 
 
 # ----------------------------------------------------------------- stage 2
@@ -344,7 +300,9 @@ def _table_rows(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
 def _tally(items: Iterable[tuple[str, dict[str, float]]]) -> Iterator[dict[str, Any]]:
     tally = RunTally()
     for line, timings in items:
-        tally.add(json.loads(line), timings)
+        record = json.loads(line)
+        tally.add(summarize(record, timings, None, ""))
+        tally.config = record.get("config") or tally.config
     yield {
         "documents": tally.documents,
         "chars": tally.chars,
