@@ -193,6 +193,7 @@ class TableSink:
         self.counts = dict.fromkeys(TABLE_NAMES, 0)
         self._buffers: dict[str, list[dict[str, Any]]] = {n: [] for n in TABLE_NAMES}
         self._writers: dict[str, pq.ParquetWriter] = {}
+        self._closed = False
 
     def add(self, record: dict[str, Any]) -> None:
         for name, rows in self.rows.rows(record).items():
@@ -222,13 +223,14 @@ class TableSink:
         for name in TABLE_NAMES:
             self._flush(name)
             self._writers.pop(name).close()
+        self._closed = True
         return dict(self.counts)
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._writers or any(self._buffers.values()):
+        if not self._closed:
             self.close()
 
 
@@ -282,6 +284,12 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
     schemas = table_schemas()
     counts = {}
     keys: dict[str, dict[str, Any]] = {}
+    cross_year = summary.get("cross_year") or []
+    added: dict[str, list[int]] = {}  # doc_id -> [checks, failed checks] added
+    for check in cross_year:
+        tally = added.setdefault(check["doc_id"], [0, 0])
+        tally[0] += 1
+        tally[1] += check.get("verdict") == "fail"
     for name in TABLE_NAMES:
         target = folder / f"{name}.parquet"
         with pq.ParquetWriter(target, schemas[name], compression="zstd") as writer:
@@ -289,18 +297,12 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
             for part in found[name]:
                 for i in range(part.num_row_groups):
                     group = part.read_row_group(i)
+                    if name == "reports":
+                        group = _with_added_checks(group, added, keys)
                     writer.write_table(group)
                     counts[name] += group.num_rows
-                    if name == "reports":
-                        for row in group.select(
-                            [f.name for f in KEY_FIELDS]
-                        ).to_pylist():
-                            keys[row["doc_id"]] = row
             if name == "checks":
-                extra = [
-                    {**keys.get(c["doc_id"], {}), **c}
-                    for c in summary.get("cross_year") or []
-                ]
+                extra = [{**keys.get(c["doc_id"], {}), **c} for c in cross_year]
                 if extra:
                     writer.write_table(
                         pa.Table.from_pylist(extra, schema=schemas[name])
@@ -308,6 +310,21 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
                     counts[name] += len(extra)
     shutil.rmtree(parts, ignore_errors=True)
     return counts
+
+
+def _with_added_checks(
+    group: pa.Table, added: dict[str, list[int]], keys: dict[str, dict[str, Any]]
+) -> pa.Table:
+    """Report rows counting the cross-year checks added at the end; the keys of
+    each document noted for the check rows."""
+    rows = group.to_pylist()
+    for row in rows:
+        keys[row["doc_id"]] = {f.name: row[f.name] for f in KEY_FIELDS}
+        more = added.get(row["doc_id"])
+        if more:
+            row["checks"] += more[0]
+            row["checks_failed"] += more[1]
+    return pa.Table.from_pylist(rows, schema=group.schema)
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:
