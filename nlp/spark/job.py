@@ -91,20 +91,24 @@ def master_with_retries(master: str, max_failures: int) -> str:
 
 
 def spark_session(settings: SparkSettings) -> SparkSession:
-    """A session bound to 127.0.0.1 with no UI, workers on this Python."""
+    """A session bound to 127.0.0.1 with no UI, workers on this Python. Under
+    spark-submit (a gateway already running) its master and settings stand."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = (
-        SparkSession.builder.master(
-            master_with_retries(settings.master, settings.max_failures)
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+    builder = SparkSession.builder.appName("nlp.spark")
+    if not submitted:
+        master = master_with_retries(settings.master, settings.max_failures)
+        builder = (
+            builder.master(master)
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.ui.enabled", "false")
+            # Few, small shuffles (agency groups, the join): not 200 partitions.
+            .config("spark.sql.shuffle.partitions", "8")
         )
-        .appName("nlp.spark")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.task.maxFailures", str(settings.max_failures))
+    builder = (
+        builder.config("spark.task.maxFailures", str(settings.max_failures))
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.sources.partitionOverwriteMode", "static")
         .config(
             "spark.hadoop.mapreduce.input.fileinputformat.input.dir.recursive", "true"
         )
