@@ -26,9 +26,10 @@ from typing import Any, Self
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..config import LOADED_VERSIONS, display_name
 from ..errors import Errors, NlpError
 from ..records import Check, Metric, Section, Weakness
-from ..search.regions import RegionResolver
+from ..search.regions import REGIONS_CONFIG, RegionResolver
 from .arrow import record_fields
 
 TABLE_NAMES = ("reports", "sections", "cells", "metrics", "checks", "weaknesses")
@@ -101,11 +102,15 @@ class TableRows:
 
     @property
     def regions(self) -> RegionResolver:
-        # Loaded at the first record, not before: a worker builds its pipeline (whose
-        # provenance lists the config files loaded so far) before any record is
-        # added, so the gazetteer never shows up in the records' provenance.
         if self._regions is None:
+            # The tables are not the pipeline: a pipeline built later in this process
+            # (a Spark worker is reused across tasks) must not list the gazetteer
+            # among the config files its records were made with.
+            name = display_name(REGIONS_CONFIG)
+            listed = name in LOADED_VERSIONS
             self._regions = RegionResolver()
+            if not listed:
+                LOADED_VERSIONS.pop(name, None)
         return self._regions
 
     def keys(self, record: dict[str, Any]) -> dict[str, Any]:

@@ -230,8 +230,9 @@ def _fail_once(doc_id: str) -> None:
 
 def process_partition(
     settings: SparkSettings, items: Iterable[tuple[str, str, str, Any]]
-) -> Iterator[tuple[str, str, dict[str, Any], dict[str, float]]]:
-    """(doc_id, record JSON, compact record, stage seconds) per input; the pipeline is
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, float], int]]:
+    """(doc_id, record JSON, compact record, stage seconds, checks) per input; the
+    pipeline is
     built once for the partition. A document that fails is a record with errors."""
     processor = Processor(
         settings.config, None, settings.overrides, columns=settings.columns()
@@ -266,7 +267,8 @@ def process_partition(
                 for n, t in processor.pipeline.timings.items()
             }
             timings["ingest"] = processor.ingest_seconds
-        yield doc_id, json.dumps(record, ensure_ascii=False), compact(record), timings
+        line = json.dumps(record, ensure_ascii=False)
+        yield doc_id, line, compact(record), timings, len(record["checks"])
 
 
 # ----------------------------------------------------------------- stage 2
@@ -280,16 +282,26 @@ def _grouped_checks(steps, compacts: Iterable[dict[str, Any]]):
             yield doc_id, [c.to_dict() for c in checks]
 
 
-def _with_cross_year(
-    item: tuple[str, tuple[str, list[list[dict[str, Any]]] | None]],
-) -> str:
-    _doc_id, (line, extra) = item
+def _number_checks(
+    found: list[tuple[str, list[dict[str, Any]]]], checks_before: dict[str, int]
+) -> dict[str, list[dict[str, Any]]]:
+    """The cross-year checks by doc_id, numbered after the record's own checks
+    (``xy<n>``), as nlp.run numbers them."""
+    result: dict[str, list[dict[str, Any]]] = {}
+    for doc_id, checks in sorted(found, key=lambda kv: kv[0]):
+        result.setdefault(doc_id, []).extend(checks)
+    for doc_id, checks in result.items():
+        base = checks_before.get(doc_id, 0)
+        for i, check in enumerate(checks):
+            check["id"] = f"xy{base + i}"
+    return result
+
+
+def _with_cross_year(line: str, extra: list[dict[str, Any]] | None) -> str:
     if not extra:
         return line
     record = json.loads(line)
-    base = len(record["checks"])
-    for i, check in enumerate(c for batch in extra for c in batch):
-        record["checks"].append({**check, "id": f"xy{base + i}"})
+    record["checks"].extend(extra)
     return json.dumps(record, ensure_ascii=False)
 
 
@@ -301,9 +313,9 @@ def _table_rows(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
                 yield name, json.dumps(item, ensure_ascii=False)
 
 
-def _tally(items: Iterable[tuple[str, dict[str, float]]]) -> Iterator[dict[str, Any]]:
+def _tally(items: Iterable[tuple]) -> Iterator[dict[str, Any]]:
     tally = RunTally()
-    for line, timings in items:
+    for _doc_id, line, _compact, timings, _checks in items:
         record = json.loads(line)
         tally.add(summarize(record, timings, None, ""))
         tally.config = record.get("config") or tally.config
@@ -380,40 +392,42 @@ def _run(
     stage1 = inputs.mapPartitions(
         lambda items: process_partition(settings, items)
     ).persist(StorageLevel.MEMORY_AND_DISK)
-    documents = stage1.count()
+    # One pass for the counts; the slim compact records (agency, year, weaknesses)
+    # come to the driver for the agency groups and recurrence.
+    tally = _merge_tallies(stage1.mapPartitions(_tally).collect())
+    documents = tally["documents"]
     if documents == 0:
         raise NlpError(Errors.E904.format(path=source))
+    slim = stage1.map(
+        lambda t: {k: t[2][k] for k in ("doc_id", "meta", "weaknesses")}
+    ).collect()
 
-    # Stage 2: agency groups from every name (small), then each group's checks.
-    names = (
-        stage1.map(lambda t: t[2]["meta"].get("agency"))
-        .filter(bool)
-        .distinct()
-        .collect()
+    # Stage 2: agency groups from every name (small), then each group's checks on
+    # the executors; the checks found (few) come back, as nlp.run lists them all.
+    groups = sc.broadcast(
+        agency_groups([c["meta"]["agency"] for c in slim if c["meta"].get("agency")])
     )
-    groups = sc.broadcast(agency_groups(names))
     grouped_steps = [s for s in pipeline.corpus_steps if "checks" in s.spec.assigns]
     other_steps = [s for s in pipeline.corpus_steps if s not in grouped_steps]
-    checks = (
+    found = (
         stage1.map(lambda t: (groups.value.get(t[2]["meta"].get("agency")), t[2]))
         .filter(lambda kv: kv[0] is not None and kv[1]["meta"].get("year"))
         .groupByKey()
         .flatMap(lambda kv: _grouped_checks(grouped_steps, kv[1]))
-        .groupByKey()
-        .mapValues(list)
+        .collect()
     )
-    final = (
-        stage1.map(lambda t: (t[0], t[1]))
-        .leftOuterJoin(checks)
-        .map(_with_cross_year)
-        .persist(StorageLevel.MEMORY_AND_DISK)
+    cross_year = _number_checks(
+        found, dict(stage1.map(lambda t: (t[0], t[4])).collect())
     )
-    # Recurrence compares statements across agencies (copied text): the slim
-    # weakness items of every report go to the driver, as in nlp.run.
-    slim = stage1.map(
-        lambda t: {k: t[2][k] for k in ("doc_id", "meta", "weaknesses")}
-    ).collect()
+    for checks in cross_year.values():
+        tally["counts"]["checks"] += len(checks)
+        tally["verdicts"].update(f"{c['kind']}:{c['verdict']}" for c in checks)
+    extra = sc.broadcast(cross_year)
+    final = stage1.map(lambda t: _with_cross_year(t[1], extra.value.get(t[0]))).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
     findings = {step.spec.name: step(slim) for step in other_steps}
+    del slim
 
     record_frame = (
         spark.read.schema(record_struct()).option("mode", "FAILFAST").json(final)
@@ -436,18 +450,15 @@ def _run(
             frame.write.mode("overwrite").partitionBy("year").parquet(
                 f"{out}/tables/{name}"
             )
-        table_counts = dict(rows.map(lambda kv: (kv[0], 1)).countByKey())
         rows.unpersist()
-    timings = stage1.map(lambda t: (t[0], t[3]))
-    tally = _merge_tallies(
-        final.map(lambda line: (json.loads(line)["doc_id"], line))
-        .join(timings)
-        .values()
-        .mapPartitions(_tally)
-        .collect()
-    )
+        table_counts = {"reports": documents, **tally["counts"]}
     final.unpersist()
     stage1.unpersist()
+    tally["cross_year"] = [
+        {"doc_id": doc_id, **check}
+        for doc_id, checks in sorted(cross_year.items())
+        for check in checks
+    ]
     elapsed = time.perf_counter() - started
     summary = _summary(source, settings, sc, documents, tally, findings, table_counts)
     summary.update(
@@ -482,6 +493,7 @@ def _summary(source, settings, sc, documents, tally, findings, table_counts):
         "stage_seconds": {
             k: round(v, 4) for k, v in tally["stage_seconds"].most_common()
         },
+        "cross_year": tally["cross_year"],
         "recurring_weaknesses": recurrence.get("summary", {}),
         "tables": {name: table_counts.get(name, 0) for name in TABLE_NAMES},
         "config": tally["config"],
