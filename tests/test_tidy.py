@@ -17,7 +17,14 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT, SAMPLE
 
-from nlp.io.tables import TABLE_NAMES, TableSink, table_schemas, write_tables
+from nlp.io.tables import (
+    PARTS,
+    TABLE_NAMES,
+    TableSink,
+    finish_tables,
+    table_schemas,
+    write_tables,
+)
 
 KEYS = ["doc_id", "agency", "province", "year", "template"]
 
@@ -183,3 +190,22 @@ def test_the_analyst_examples_run_as_written(sample_out: Path, tmp_path: Path):
     duckdb_out, pandas_out = outputs[:2]
     assert "平潭" in duckdb_out  # the agency with the most failed checks
     assert "2013" in pandas_out
+
+
+def test_parts_that_do_not_cover_the_run_are_rebuilt_from_the_records(
+    sample_out: Path, tmp_path: Path
+):
+    copy = tmp_path / "out"
+    shutil.copytree(sample_out, copy)
+    broken = copy / "tables" / PARTS / "0-1"
+    broken.mkdir(parents=True)
+    for name in TABLE_NAMES:  # a worker killed before it closed its files
+        (broken / f"{name}.parquet").write_bytes(b"PAR1 cut short")
+    summary = json.loads((copy / "summary.json").read_text(encoding="utf-8"))
+    counts = finish_tables(copy, summary)
+    assert counts["checks"] == summary["counts"]["checks"]
+    assert not (copy / "tables" / PARTS).exists()
+    for name in TABLE_NAMES:
+        made = pq.read_table(sample_out / "tables" / f"{name}.parquet")
+        again = pq.read_table(copy / "tables" / f"{name}.parquet")
+        assert _sorted_rows(made) == _sorted_rows(again), name
