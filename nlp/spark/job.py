@@ -42,13 +42,6 @@ from .schema import record_struct, table_structs
 
 logger = logging.getLogger(__name__)
 
-# Crawl dumps, by extension: read with Spark's own readers, one report per row.
-DUMP_FORMATS = {
-    ".csv": "csv",
-    ".jsonl": "json",
-    ".ndjson": "json",
-    ".parquet": "parquet",
-}
 _GLOB = re.compile(r"[*?\[{]")
 # Fault injection for the tests: the Python worker processing this doc_id exits on
 # the task's first attempt, as a worker lost to the OOM killer would.
@@ -93,10 +86,10 @@ def master_with_retries(master: str, max_failures: int) -> str:
 def spark_session(settings: SparkSettings) -> SparkSession:
     """A session bound to 127.0.0.1 with no UI, workers on this Python. Under
     spark-submit (a gateway already running) its master and settings stand."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ
     builder = SparkSession.builder.appName("nlp.spark")
     if not submitted:
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         master = master_with_retries(settings.master, settings.max_failures)
         builder = (
             builder.master(master)
@@ -231,9 +224,9 @@ def _fail_once(doc_id: str) -> None:
 def process_partition(
     settings: SparkSettings, items: Iterable[tuple[str, str, str, Any]]
 ) -> Iterator[tuple[str, str, dict[str, Any], dict[str, float], int]]:
-    """(doc_id, record JSON, compact record, stage seconds, checks) per input; the
-    pipeline is
-    built once for the partition. A document that fails is a record with errors."""
+    """(doc_id, record JSON, compact record, stage seconds, number of checks) per
+    input (a file's id, or a dump's id and row); the pipeline is built once for the
+    partition. A document that fails is a record with errors, never a failed task."""
     processor = Processor(
         settings.config, None, settings.overrides, columns=settings.columns()
     )
@@ -242,9 +235,8 @@ def process_partition(
         processor.load()
     except Exception as e:  # noqa: BLE001 - reported with every document
         build_error = f"{type(e).__name__}: {e}"
-    for kind, doc_id, path, payload in items:
-        if kind == "row":
-            doc_id = row_doc_id(doc_id, payload.row)
+    for kind, file_id, path, payload in items:
+        doc_id = row_doc_id(file_id, payload.row) if kind == "row" else file_id
         _fail_once(doc_id)
         if build_error is not None:
             report = empty_report(Path(path), doc_id=doc_id)
@@ -254,9 +246,7 @@ def process_partition(
             before = {n: t.seconds for n, t in processor.pipeline.timings.items()}
             processor.ingest_seconds = 0.0
             if kind == "row":
-                report = processor.process_row(
-                    payload, Path(path), doc_id.rsplit("#row=", 1)[0]
-                )
+                report = processor.process_row(payload, Path(path), file_id)
             else:
                 report = processor.process_bytes(
                     payload, path, doc_id=doc_id, path=path
