@@ -59,7 +59,18 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
     else:
         if reads_as_report(text):
             return text, "utf-8"
-    return _decode_cjk(path, data, tried)
+    try:
+        return _decode_cjk(path, data, tried)
+    except IngestError:
+        # A few damaged bytes (a flipped bit, a cut at the end) in otherwise valid
+        # UTF-8 or GB18030: keep the reading, the damage shown as U+FFFD, rather
+        # than a wrong codec's garbage or nothing.
+        for name in ("utf-8", "gb18030"):
+            text = data.decode(name, errors="replace")
+            damaged = text.count("\ufffd")
+            if damaged <= max(3, len(text) // 1000) and reads_as_report(text):
+                return text, name
+        raise
 
 
 # What report text is made of: ASCII, CJK ideographs (with extension A), CJK and
