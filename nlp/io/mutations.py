@@ -31,9 +31,15 @@ class Entry:
     path: str
     kind: str
     expect: str = "input"  # or a skip reason, or "rows:N"
+    source: str = ""  # the report it was made from
 
     def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "kind": self.kind, "expect": self.expect}
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "expect": self.expect,
+            "source": self.source,
+        }
 
 
 def _flip(data: bytes, rng: random.Random, flips: int) -> bytes:
@@ -116,18 +122,21 @@ def build_mutation_corpus(
     binaries = [p for p in sources if p.suffix in (".docx", ".pdf", ".html")]
     docx = [p for p in sources if p.suffix == ".docx"]
 
+    current = [""]
+
     def put(rel: str | bytes, data: bytes, kind: str, expect: str = "input") -> None:
         path = os.path.join(os.fsencode(dest), os.fsencode(rel))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(data)
-        entries.append(Entry(os.fsdecode(path), kind, expect))
+        entries.append(Entry(os.fsdecode(path), kind, expect, current[0]))
 
     n = 0
     while n < count:
         n += 1
         source = rng.choice(texts + binaries)
         data = source.read_bytes()
+        current[0] = str(source)
         stem, ext = source.stem, source.suffix
         choice = rng.random()
         if choice < 0.25:
@@ -181,6 +190,7 @@ def build_mutation_corpus(
             put(name, data if ext == ".txt" else data[:100], "odd_name")
     # Collisions of the old naming scheme, and a name past 255 bytes once escaped.
     sample = texts[0].read_bytes()
+    current[0] = str(texts[0])
     put("sub/x.txt", sample, "collision")
     put("sub__x.txt", sample, "collision")
     put(("长" * 82 + ".txt").encode(), sample, "long_name")
