@@ -294,3 +294,27 @@ def test_docx_zip_guard_reads_the_real_parts(tmp_path: Path):
     with pytest.raises(IngestError) as found:
         check_zip(tmp_path / "ok.docx", data, Limits(max_part_bytes=max(sizes) - 1))
     assert found.value.reason == "zip_bomb"
+
+
+def test_limits_come_from_the_run_config_and_flags_win(tmp_path: Path, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(REPORT, corpus / "ok.txt")
+    config = tmp_path / "run.yaml"
+    config.write_text('version: "1"\nlimits:\n  max_chars: 100\n', encoding="utf-8")
+    out = tmp_path / "out"
+    argv = [
+        str(corpus),
+        "--out",
+        str(out),
+        "--no-progress",
+        "--run-config",
+        str(config),
+    ]
+    assert main(argv) == 1
+    assert _reasons(_summary(out))["ok.txt"].startswith("ingest/too_long")
+    assert _summary(out)["limits"]["max_chars"] == 100
+    assert main([*argv, "--max-chars", "0"]) == 0  # 0: no limit
+    config.write_text('version: "1"\nlimits:\n  max_char: 100\n', encoding="utf-8")
+    assert main(argv) == 2
+    assert "unknown limit 'max_char'" in capsys.readouterr().err
