@@ -315,6 +315,7 @@ def test_limits_come_from_the_run_config_and_flags_win(tmp_path: Path, capsys):
     assert _reasons(_summary(out))["ok.txt"].startswith("ingest/too_long")
     assert _summary(out)["limits"]["max_chars"] == 100
     assert main([*argv, "--max-chars", "0"]) == 0  # 0: no limit
-    config.write_text('version: "1"\nlimits:\n  max_char: 100\n', encoding="utf-8")
-    assert main(argv) == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('version: "1"\nlimits:\n  max_char: 100\n', encoding="utf-8")
+    assert main([*argv[:-1], str(bad)]) == 2
     assert "unknown limit 'max_char'" in capsys.readouterr().err
