@@ -129,7 +129,8 @@ def _reject_binary(path: Path, data: bytes) -> None:
 def _decode_cjk(path: Path, data: bytes, tried: list[str]) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=None).best()
+    # A guess from the first 256 KiB is as good as from all of it, and bounded.
+    best = from_bytes(data[: 1 << 18], cp_isolation=None).best()
     # charset-normalizer is good at telling Big5 from GB; keep its answer when it is
     # a CJK codec, and otherwise fall back to the strict CJK candidates in order.
     candidates: list[str] = []
@@ -196,7 +197,20 @@ def _canonical(name: str) -> str:
     }.get(name, name)
 
 
+def _check_size(path: Path, data: bytes, limits: Limits) -> None:
+    """A character takes at most 4 bytes: past 4 bytes per allowed character the
+    text is too long whatever its encoding, and need not be decoded to know it."""
+    if limits.max_chars is not None and len(data) > 4 * limits.max_chars:
+        raise IngestError(
+            "too_long",
+            Errors.E112.format(
+                path=path, chars=f"at least {len(data) // 4}", limit=limits.max_chars
+            ),
+        )
+
+
 def read_text(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
+    _check_size(path, data, limits)
     text, encoding = decode(path, data)
     return RawDocument(text=text, format="txt", encoding=encoding)
 
@@ -204,5 +218,6 @@ def read_text(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> RawDo
 def read_markdown(
     path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS
 ) -> RawDocument:
+    _check_size(path, data, limits)
     text, encoding = decode(path, data)
     return RawDocument(text=text, format="md", encoding=encoding)
