@@ -4,6 +4,7 @@ skipped by rule, exit codes, ``--records``."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -319,3 +320,47 @@ def test_limits_come_from_the_run_config_and_flags_win(tmp_path: Path, capsys):
     bad.write_text('version: "1"\nlimits:\n  max_char: 100\n', encoding="utf-8")
     assert main([*argv[:-1], str(bad)]) == 2
     assert "unknown limit 'max_char'" in capsys.readouterr().err
+
+
+def test_a_worker_that_dies_is_replaced_and_its_document_fails(
+    tmp_path: Path, monkeypatch
+):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = REPORT.read_text(encoding="utf-8")
+    for name in ("a.txt", "c.txt"):
+        (corpus / name).write_text(text, encoding="utf-8")
+    (corpus / "b.txt").write_text("CRASH\n" + text, encoding="utf-8")
+    # A dump whose second row hangs where no alarm reaches: rows 1 and 3 survive.
+    rows = [["text"], [text], ["SLOWDOWN\n" + text], [text]]
+    with (corpus / "d.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    original = Pipeline.__call__
+
+    def call(self, report):
+        if "CRASH" in report.text:
+            os._exit(9)  # as the kernel's OOM killer would
+        if "SLOWDOWN" in report.text:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(30)
+        return original(self, report)
+
+    monkeypatch.setattr(Pipeline, "__call__", call)
+    out = tmp_path / "out"
+    argv = [str(corpus), "--out", str(out), "--no-progress", "--timeout", "1"]
+    assert main([*argv, "--jobs", "2"]) == 1
+    summary = _summary(out)
+    reasons = _reasons(summary)
+    assert reasons["b.txt"].startswith("run/worker_died: [E116]")
+    assert reasons["d.csv#row=2"].startswith("run/timeout: [E114]")
+    assert set(reasons) == {"b.txt", "d.csv#row=2"}
+    ids = [r["doc_id"] for r in _records(out)]
+    assert ids == [
+        "a.txt",
+        "b.txt",
+        "c.txt",
+        "d.csv#row=1",
+        "d.csv#row=2",
+        "d.csv#row=3",
+    ]
+    assert summary["workers_replaced"] == 2

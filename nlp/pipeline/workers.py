@@ -197,7 +197,16 @@ class WorkerPool:
         slot.last_seen = time.monotonic()
         slot.last_row = task[2] - 1
         slot.rows_this_task = 0
-        slot.conn.send(task)
+        try:
+            slot.conn.send(task)
+        except (OSError, ValueError):  # the idle worker died: start the task afresh
+            slot.process.kill()
+            slot.process.join(5)
+            slot.conn.close()
+            fresh = self._spawn()
+            self.slots[self.slots.index(slot)] = fresh
+            self.replaced += 1
+            self._assign(fresh, task)
 
     def _receive(self, slot: _Slot, queue: deque, deaths: dict[int, int]) -> None:
         try:
@@ -224,7 +233,8 @@ class WorkerPool:
         self, slot: _Slot, queue: deque, deaths: dict[int, int], why: str
     ) -> None:
         """The worker overran the time limit or died: fail its document, replace it."""
-        assert slot.task is not None
+        if slot.task is None:
+            return
         index, item, _ = slot.task
         code = slot.process.exitcode
         if slot.process.is_alive():
