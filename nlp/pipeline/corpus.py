@@ -543,6 +543,9 @@ def run_corpus(
         out.is_dir() and (is_run_folder(out) or not any(out.iterdir()))
     ):
         raise RunUsageError(Errors.E125.format(path=out))
+    processor = Processor(config, plan.root, overrides, limits, columns)
+    processor.load()  # a bad config or model is bad usage: raised before any write
+    startup = time.perf_counter() - started
     staging = staging_for(out)
     reused: list[dict[str, Any]] = []
     covered: set[int] = set()
@@ -572,11 +575,8 @@ def run_corpus(
             spool.write(json.dumps(entry, ensure_ascii=False) + "\n")
     state = _Progress(spool_path.open("a", encoding="utf-8"), plan.inputs)
     state.done_count = len(reused)
-    processor = Processor(config, plan.root, overrides, limits, columns)
     pool: Any = None
     try:
-        processor.load()  # a bad config or model fails the run here, once
-        startup = time.perf_counter() - started
         parent_start_kib = peak_rss_kib("VmRSS") or 0
         tasks = [(i, item, 1) for i, item in enumerate(plan.inputs) if i not in covered]
         show = sys.stderr.isatty() if progress is None else progress
