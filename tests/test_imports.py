@@ -20,6 +20,7 @@ SHIMS = {
     "nlp.train",
     "nlp.bench",
     "nlp.bench_search",
+    "nlp.fuzz",
     "nlp.index",
     "nlp.schema",
     "nlp.tables",

@@ -12,6 +12,7 @@ or the disk failed; the partial summary is in the staging folder, OUT untouched)
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -19,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from ..config import config_path, load_yaml
 from ..errors import Errors, NlpError
 from ..io.readers import DEFAULT_LIMITS, Limits
 from ..io.readers.crawl import Columns
@@ -44,6 +46,36 @@ def parse_overrides(values: list[str]) -> dict[str, dict[str, Any]]:
             )
         result.setdefault(parts[1], {})[".".join(parts[2:])] = yaml.safe_load(value)
     return result
+
+
+def run_defaults(path: Path | None) -> dict[str, Any]:
+    """The run's defaults: ``configs/run.yaml`` (or ``path``) over the built-in ones."""
+    found: dict[str, Any] = {
+        "limits": dataclasses.asdict(DEFAULT_LIMITS),
+        "records": "slim",
+        "follow_outside_links": False,
+    }
+    file = path or config_path("run")
+    if path is None and not Path(file).is_file():
+        return found
+    data = load_yaml(file)
+    unknown = set(data) - {"version", *found}
+    if unknown:
+        raise NlpError(
+            Errors.E003.format(path=file, key=min(unknown), detail="unknown key")
+        )
+    try:
+        limits = Limits.from_mapping(data.get("limits") or {})
+    except ValueError as e:
+        raise NlpError(Errors.E003.format(path=file, key="limits", detail=e)) from e
+    found["limits"].update({k: getattr(limits, k) for k in (data.get("limits") or {})})
+    if data.get("records", "slim") not in ("slim", "full"):
+        raise NlpError(
+            Errors.E003.format(path=file, key="records", detail="use slim or full")
+        )
+    found["records"] = data.get("records", "slim")
+    found["follow_outside_links"] = bool(data.get("follow_outside_links", False))
+    return found
 
 
 def print_summary(summary: dict[str, Any], out: Path) -> None:
@@ -142,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--records",
         choices=("slim", "full"),
-        default="slim",
+        default=None,
         help="slim (default): tokens and sentences left empty; full: kept",
     )
     parser.add_argument(
@@ -158,14 +190,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="read files and folders that links lead to outside the corpus",
     )
-    limits = parser.add_argument_group("limits per document (0: no limit)")
+    parser.add_argument(
+        "--run-config",
+        type=Path,
+        default=None,
+        help="defaults of the limits and options (default: configs/run.yaml)",
+    )
+    limits = parser.add_argument_group(
+        "limits per document (0: no limit; defaults from configs/run.yaml)"
+    )
     for name, flag, kind, help_text in _LIMIT_FLAGS:
         limits.add_argument(
             flag,
             dest=name,
             type=kind,
-            default=getattr(DEFAULT_LIMITS, name),
-            help=f"{help_text} (default: {getattr(DEFAULT_LIMITS, name)})",
+            default=None,
+            help=f"{help_text} (built-in default: {getattr(DEFAULT_LIMITS, name)})",
         )
     dumps = parser.add_argument_group("crawl dumps (.csv, .tsv, .jsonl, .parquet)")
     for key in ("text", "html", "title", "url", "date"):
@@ -188,7 +228,15 @@ def main(argv: list[str] | None = None) -> int:
     for name, flag, _, _ in _LIMIT_FLAGS:
         if getattr(args, name) is not None and getattr(args, name) < 0:
             parser.error(f"{flag} must be 0 (no limit) or more")
-    limit_values = {name: (getattr(args, name) or None) for name, *_ in _LIMIT_FLAGS}
+    try:
+        defaults = run_defaults(args.run_config)
+    except NlpError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    limit_values = dict(defaults["limits"])
+    for name, *_ in _LIMIT_FLAGS:
+        if getattr(args, name) is not None:
+            limit_values[name] = getattr(args, name) or None
     columns = Columns(
         text=args.text_column,
         html=args.html_column,
@@ -208,10 +256,11 @@ def main(argv: list[str] | None = None) -> int:
             overrides=parse_overrides(args.overrides),
             limits=Limits(**limit_values),
             columns=columns,
-            records=args.records,
+            records=args.records or defaults["records"],
             pretty=args.pretty,
             resume=args.resume,
-            follow_outside_links=args.follow_outside_links,
+            follow_outside_links=args.follow_outside_links
+            or defaults["follow_outside_links"],
             sinks=None if args.no_tables else PartSinks(tables_dir),
         )
         if not args.no_tables:

@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -186,16 +186,68 @@ class RunTally:
             self.verdicts[f"{check['kind']}:{check['verdict']}"] += 1
 
 
-def read_spool(path: Path) -> Iterator[dict[str, Any]]:
-    """The summaries spooled to ``path``, skipping a last line cut by a crash."""
+def read_spool(path: Path, offsets: bool = False) -> Iterator[Any]:
+    """The summaries spooled to ``path`` (with their byte offsets when asked),
+    skipping a last line cut by a crash."""
     if not path.exists():
         return
-    with path.open(encoding="utf-8") as spool:
+    with path.open("rb") as spool:
+        offset = 0
         for line in spool:
             try:
-                yield json.loads(line)
+                entry = json.loads(line)
             except ValueError:
-                continue
+                entry = None
+            if entry is not None:
+                yield (offset, entry) if offsets else entry
+            offset += len(line)
+
+
+class SpooledSummaries(Sequence):
+    """The spooled summaries at ``offsets``, read from disk when asked for: the
+    parent holds 8 bytes a document, not the summaries (nor their compact forms)."""
+
+    def __init__(self, path: Path, offsets: Sequence[int]):
+        self.path = path
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        with self.path.open("rb") as spool:
+            spool.seek(self.offsets[index])
+            return json.loads(spool.readline())
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        with self.path.open("rb") as spool:
+            for offset in self.offsets:
+                spool.seek(offset)
+                yield json.loads(spool.readline())
+
+    def compacts(self) -> _Compacts:
+        return _Compacts(self)
+
+
+class _Compacts(Sequence):
+    """The compact records of spooled summaries, one parsed at a time."""
+
+    def __init__(self, summaries: SpooledSummaries):
+        self.summaries = summaries
+
+    def __len__(self) -> int:
+        return len(self.summaries)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.summaries[index]["compact"]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for summary in self.summaries:
+            yield summary["compact"]
 
 
 def finish_run(

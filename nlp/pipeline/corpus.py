@@ -27,6 +27,7 @@ import signal
 import sys
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,12 +50,13 @@ from ..io.readers.crawl import Columns, DumpRow, read_dump, row_report
 from ..io.writers import (
     RunTally,
     SinkFactory,
+    SpooledSummaries,
     finish_run,
     read_spool,
 )
 from ..records import Report
 from .pipeline import Pipeline
-from .workers import WorkerPool, WorkerSpec
+from .workers import WorkerPool, WorkerSpec, peak_rss_kib
 
 logger = logging.getLogger(__name__)
 
@@ -450,7 +452,7 @@ class _Progress:
 
     spool: Any
     inputs: list[Input]
-    order: list[tuple[int, int, str, str]] = field(default_factory=list)
+    done_count: int = 0
     done_dumps: dict[int, str] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     bar: Any = None
@@ -462,7 +464,7 @@ class _Progress:
         self.spool.write(
             json.dumps({"key": [index, row], **summary}, ensure_ascii=False) + "\n"
         )
-        self.order.append((index, row, summary["doc_id"], summary["name"]))
+        self.done_count += 1
 
     def done(self, index: int, sha: str) -> None:
         if sha:
@@ -549,6 +551,9 @@ def run_corpus(
         out.is_dir() and (is_run_folder(out) or not any(out.iterdir()))
     ):
         raise RunUsageError(Errors.E125.format(path=out))
+    processor = Processor(config, plan.root, overrides, limits, columns)
+    processor.load()  # a bad config or model is bad usage: raised before any write
+    startup = time.perf_counter() - started
     staging = staging_for(out)
     reused: list[dict[str, Any]] = []
     covered: set[int] = set()
@@ -577,14 +582,10 @@ def run_corpus(
         for entry in reused:
             spool.write(json.dumps(entry, ensure_ascii=False) + "\n")
     state = _Progress(spool_path.open("a", encoding="utf-8"), plan.inputs)
-    for entry in reused:
-        index, row = entry["key"]
-        state.order.append((index, row, entry["doc_id"], entry["name"]))
-    processor = Processor(config, plan.root, overrides, limits, columns)
+    state.done_count = len(reused)
     pool: Any = None
     try:
-        processor.load()  # a bad config or model fails the run here, once
-        startup = time.perf_counter() - started
+        parent_start_kib = peak_rss_kib("VmRSS") or 0
         tasks = [(i, item, 1) for i, item in enumerate(plan.inputs) if i not in covered]
         show = sys.stderr.isatty() if progress is None else progress
         if show:
@@ -603,11 +604,20 @@ def run_corpus(
         state.spool.close()
         if state.bar is not None:
             state.bar.close()
+        documents_peak_kib = peak_rss_kib() or 0
         summary = _finish(
             staging, plan, processor, state, base, startup, started, pretty
         )
         summary["resumed"] = len(reused)
         summary["workers_replaced"] = pool.replaced
+        summary["memory_mib"] = {
+            "worker_peak_rss": round(pool.peak_rss_kib / 1024, 1),
+            "parent_rss_after_build": round(parent_start_kib / 1024, 1),
+            # The parent's peak while the documents were processed; the corpus
+            # steps run after, over records read back from the spool.
+            "parent_peak_rss_documents": round(documents_peak_kib / 1024, 1),
+            "parent_peak_rss": round((peak_rss_kib() or 0) / 1024, 1),
+        }
         _write_state(staging, "complete", corpus=base["corpus"])
         (staging / PROGRESS).unlink(missing_ok=True)
         (staging / "summary.json").write_text(
@@ -623,7 +633,7 @@ def run_corpus(
         with contextlib.suppress(Exception):
             state.spool.close()
         interrupted = isinstance(e, KeyboardInterrupt)
-        done = len(state.order)
+        done = state.done_count
         if interrupted:
             message = Errors.E128.format(
                 done=done,
@@ -677,32 +687,46 @@ def _finish(
     started: float,
     pretty: bool,
 ) -> dict[str, Any]:
-    """Aggregate the spooled summaries, run the corpus steps, write the rest."""
+    """Aggregate the spooled summaries, run the corpus steps, write the rest.
+
+    The parent keeps one offset per document into the spool (plus the failures);
+    the corpus steps read the compact records from the spool as they go."""
     tally = RunTally()
-    keyed: list[tuple[tuple[int, int], dict[str, Any]]] = []
-    seen: set[str] = set()
+    keyed: list[tuple[int, int, int]] = []  # (input index, row, spool offset)
     failures: list[tuple[tuple[int, int], dict[str, Any]]] = []
-    for entry in read_spool(staging / PROGRESS):
-        if "doc_id" not in entry or entry["doc_id"] in seen:
+    slowest = ("", 0.0)
+    spool = staging / PROGRESS
+    for offset, entry in read_spool(spool, offsets=True):
+        if "doc_id" not in entry:
             continue
-        seen.add(entry["doc_id"])
-        key = tuple(entry["key"])
+        key = (entry["key"][0], entry["key"][1])
         before = len(tally.failures)
         tally.add(entry)
+        seconds = sum(entry["timings"].values())
+        if seconds > slowest[1]:
+            slowest = (entry["doc_id"], seconds)
         if len(tally.failures) > before:
             failures.append((key, tally.failures.pop()))
-        if entry.get("compact") is not None:
-            keyed.append((key, entry["compact"]))
-    keyed.sort(key=lambda kv: kv[0])
+        keyed.append((*key, offset))
+    keyed.sort()
+    # A document spooled twice (never, by construction): its last summary counts.
+    offsets = array(
+        "q",
+        (
+            o
+            for i, (a, b, o) in enumerate(keyed)
+            if i + 1 == len(keyed) or keyed[i + 1][:2] != (a, b)
+        ),
+    )
+    del keyed
     failures.sort(key=lambda kv: kv[0])
     tally.failures = [f for _, f in failures]
     tally.config = state.config
-    findings = processor.pipeline.run_corpus_steps([c for _, c in keyed])
-    del keyed
-    order = sorted(set(state.order))
-    names = [(doc_id, name) for _, _, doc_id, name in order]
+    summaries = SpooledSummaries(spool, offsets)
+    findings = processor.pipeline.run_corpus_steps(summaries.compacts())
+    names = ((s["doc_id"], s["name"]) for s in summaries)
     elapsed = time.perf_counter() - started
-    documents = len(names)
+    documents = len(offsets)
     summary = {
         **base,
         "state": "complete",
@@ -717,6 +741,7 @@ def _finish(
         if elapsed > startup
         else None,
         "characters": tally.chars,
+        "slowest": {"doc_id": slowest[0], "seconds": round(slowest[1], 3)},
     }
     return finish_run(
         staging,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing as mp
-import os
 import signal
 import time
 from collections import deque
@@ -34,6 +33,18 @@ logger = logging.getLogger(__name__)
 # A dump whose worker dies this many times in a row without finishing a row is
 # given up (its remaining rows are not read).
 MAX_DEATHS_WITHOUT_PROGRESS = 3
+
+
+def peak_rss_kib(field: str = "VmHWM") -> int | None:
+    """This process's peak (``VmHWM``) or current (``VmRSS``) resident memory."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 
 
 @dataclass
@@ -90,7 +101,7 @@ def _worker_main(
             except Exception as e:  # noqa: BLE001 - a record could not be written
                 conn.send(("fatal", index, f"{type(e).__name__}: {e}"))
                 return
-            conn.send(("done", index, sha))
+            conn.send(("done", index, sha, peak_rss_kib()))
     except (EOFError, OSError, KeyboardInterrupt):
         pass
     finally:
@@ -132,6 +143,8 @@ class WorkerPool:
         self.hard_timeout = None if not timeout else timeout + max(5.0, timeout / 4)
         self._parent_writer: RecordWriter | None = None
         self.replaced = 0
+        # The highest peak RSS (VmHWM) a worker reported, KiB.
+        self.peak_rss_kib = 0
 
     def _spawn(self) -> _Slot:
         parent, child = self.ctx.Pipe()
@@ -184,7 +197,16 @@ class WorkerPool:
         slot.last_seen = time.monotonic()
         slot.last_row = task[2] - 1
         slot.rows_this_task = 0
-        slot.conn.send(task)
+        try:
+            slot.conn.send(task)
+        except (OSError, ValueError):  # the idle worker died: start the task afresh
+            slot.process.kill()
+            slot.process.join(5)
+            slot.conn.close()
+            fresh = self._spawn()
+            self.slots[self.slots.index(slot)] = fresh
+            self.replaced += 1
+            self._assign(fresh, task)
 
     def _receive(self, slot: _Slot, queue: deque, deaths: dict[int, int]) -> None:
         try:
@@ -201,6 +223,7 @@ class WorkerPool:
             deaths.pop(index, None)
             self.on_doc(index, row, summary)
         elif kind == "done":
+            self.peak_rss_kib = max(self.peak_rss_kib, message[3] or 0)
             self.on_done(message[1], message[2])
             slot.task = None
         elif kind == "fatal":
@@ -210,7 +233,8 @@ class WorkerPool:
         self, slot: _Slot, queue: deque, deaths: dict[int, int], why: str
     ) -> None:
         """The worker overran the time limit or died: fail its document, replace it."""
-        assert slot.task is not None
+        if slot.task is None:
+            return
         index, item, _ = slot.task
         code = slot.process.exitcode
         if slot.process.is_alive():
@@ -281,6 +305,3 @@ class WorkerPool:
         if self._parent_writer is not None:
             self._parent_writer.close()
             self._parent_writer = None
-
-
-_ = os

@@ -3,7 +3,7 @@ every reader works under, so that no input costs more than a stated bound."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass
@@ -39,6 +39,25 @@ class Limits:
     max_html_depth: int | None = 200
     # Wall time of one document in seconds, enforced in the worker process.
     timeout: float | None = 60.0
+
+    @classmethod
+    def from_mapping(cls, values: dict, where: str = "limits") -> Limits:
+        """Limits from a config mapping; raises ``ValueError`` naming a bad key."""
+        known = {f.name for f in fields(cls)}
+        for key, value in values.items():
+            if key not in known:
+                raise ValueError(
+                    f"{where}: unknown limit {key!r} (known: {sorted(known)})"
+                )
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or value < 0
+            ):
+                raise ValueError(
+                    f"{where}.{key}: {value!r} is not a number >= 0 or null"
+                )
+        return cls(**{k: (v or None) for k, v in values.items()})
 
     def exceeded(self, name: str, value: float) -> bool:
         bound = getattr(self, name)

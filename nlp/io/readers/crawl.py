@@ -227,7 +227,6 @@ def _csv_rows(
 
 def _jsonl_rows(path: Path, columns: Columns, limits: Limits) -> Iterator[DumpRow]:
     cap = -1 if limits.max_bytes is None else limits.max_bytes + 1
-    found: dict[str, str] | None = None
     number = 0
     with path.open("rb") as handle:
         while True:
@@ -266,8 +265,12 @@ def _jsonl_rows(path: Path, columns: Columns, limits: Limits) -> Iterator[DumpRo
                     ),
                 )
                 continue
-            if found is None:
+            # JSON objects need not share their keys: the columns are found per row.
+            try:
                 found = resolve_columns(path, list(item), columns)
+            except IngestError as e:
+                yield DumpRow(row=number, error=e)
+                continue
             yield DumpRow(row=number, **_cells(found, item.get))
 
 

@@ -59,7 +59,22 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
     else:
         if reads_as_report(text):
             return text, "utf-8"
-    return _decode_cjk(path, data, tried)
+    try:
+        return _decode_cjk(path, data, tried)
+    except IngestError:
+        # A few damaged bytes (a flipped bit, a cut at the end) in otherwise valid
+        # UTF-8 or GB18030: keep the reading, the damage shown as U+FFFD, rather
+        # than a wrong codec's garbage or nothing.
+        for name in ("utf-8", "gb18030"):
+            text = data.decode(name, errors="replace")
+            damaged = text.count("\ufffd")
+            if (
+                damaged <= max(3, len(text) // 1000)
+                and reads_as_report(text)
+                and (name == "utf-8" or _cjk_score(text) >= CJK_SCORE)
+            ):
+                return text, name
+        raise
 
 
 # What report text is made of: ASCII, CJK ideographs (with extension A), CJK and
@@ -74,6 +89,13 @@ _UNREADABLE = re.compile(f"[^{_READABLE}]+")
 _PRIVATE_RUN = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]{2,}")
 # A mis-decoded report scatters code points over the planes: far below this share.
 READABLE_SHARE = 0.95
+
+
+# A multi-byte CJK codec decodes most byte strings into ideographs: a reading is kept
+# only when this share of its characters are ASCII or frequent report characters
+# (the sample reports: 0.69-0.80, 0.63 in traditional characters; UTF-8 bytes read
+# as GB18030: 0.18-0.23; GB18030 bytes read as Big5: 0.25).
+CJK_SCORE = 0.45
 
 
 def reads_as_report(text: str) -> bool:
@@ -107,7 +129,8 @@ def _reject_binary(path: Path, data: bytes) -> None:
 def _decode_cjk(path: Path, data: bytes, tried: list[str]) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=None).best()
+    # A guess from the first 256 KiB is as good as from all of it, and bounded.
+    best = from_bytes(data[: 1 << 18], cp_isolation=None).best()
     # charset-normalizer is good at telling Big5 from GB; keep its answer when it is
     # a CJK codec, and otherwise fall back to the strict CJK candidates in order.
     candidates: list[str] = []
@@ -121,7 +144,7 @@ def _decode_cjk(path: Path, data: bytes, tried: list[str]) -> tuple[str, str]:
             text = data.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
-        if reads_as_report(text):
+        if reads_as_report(text) and _cjk_score(text) >= CJK_SCORE:
             scored.append((_cjk_score(text), name, text))
     if not scored:
         raise IngestError(
@@ -174,7 +197,20 @@ def _canonical(name: str) -> str:
     }.get(name, name)
 
 
+def _check_size(path: Path, data: bytes, limits: Limits) -> None:
+    """A character takes at most 4 bytes: past 4 bytes per allowed character the
+    text is too long whatever its encoding, and need not be decoded to know it."""
+    if limits.max_chars is not None and len(data) > 4 * limits.max_chars:
+        raise IngestError(
+            "too_long",
+            Errors.E112.format(
+                path=path, chars=f"at least {len(data) // 4}", limit=limits.max_chars
+            ),
+        )
+
+
 def read_text(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
+    _check_size(path, data, limits)
     text, encoding = decode(path, data)
     return RawDocument(text=text, format="txt", encoding=encoding)
 
@@ -182,5 +218,6 @@ def read_text(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> RawDo
 def read_markdown(
     path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS
 ) -> RawDocument:
+    _check_size(path, data, limits)
     text, encoding = decode(path, data)
     return RawDocument(text=text, format="md", encoding=encoding)
