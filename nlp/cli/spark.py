@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="a Spark setting (repeatable)",
     )
+    parser.add_argument(
+        "--run-config",
+        default="run",
+        help="the run's limits per document (default configs/run.yaml, as nlp.run)",
+    )
     parser.add_argument("--no-tables", action="store_true", help="records only")
     for part in ("text", "html", "title", "url", "date"):
         parser.add_argument(
@@ -92,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             url_column=args.url_column,
             date_column=args.date_column,
             spark_conf=conf,
+            run_config=args.run_config,
         )
         summary = run_spark(args.input, args.out, settings)
     except NlpError as e:

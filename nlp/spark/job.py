@@ -12,6 +12,7 @@ partitioned by year, with the explicit schemas of ``nlp.spark.schema``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -29,9 +30,16 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
+from ..config import config_path, load_yaml
 from ..corpus_steps.cross_year import compact
 from ..errors import Errors, IngestError, NlpError
-from ..io.readers import empty_report, escape_name, row_doc_id
+from ..io.readers import (
+    DEFAULT_LIMITS,
+    Limits,
+    empty_report,
+    escape_name,
+    row_doc_id,
+)
 from ..io.readers.crawl import DUMP_EXTENSIONS, Columns, DumpRow, resolve_columns
 from ..io.tables import TABLE_NAMES, TableRows
 from ..io.writers import RunTally, summarize, write_json
@@ -64,6 +72,27 @@ class SparkSettings:
     url_column: str | None = None
     date_column: str | None = None
     spark_conf: dict[str, str] = field(default_factory=dict)
+    # The run's limits: configs/run.yaml (as nlp.run reads it), or this file, or
+    # None for the built-in limits; ``limits`` (set by the command line) wins.
+    run_config: str | None = "run"
+    limits: dict[str, Any] | None = None
+
+    def run_limits(self) -> Limits:
+        """The limits per document, reading the run config (which then appears in
+        the records' provenance, as with nlp.run)."""
+        values = dataclasses.asdict(DEFAULT_LIMITS)
+        file = config_path(self.run_config) if self.run_config else None
+        if file is not None and (self.run_config != "run" or Path(file).is_file()):
+            data = load_yaml(file)
+            try:
+                found = Limits.from_mapping(data.get("limits") or {})
+            except ValueError as e:
+                raise NlpError(
+                    Errors.E003.format(path=file, key="limits", detail=e)
+                ) from e
+            values.update({k: getattr(found, k) for k in data.get("limits") or {}})
+        values.update(self.limits or {})
+        return Limits(**values)
 
     def columns(self) -> Columns:
         return Columns(
@@ -227,11 +256,15 @@ def process_partition(
     """(doc_id, record JSON, compact record, stage seconds, number of checks) per
     input (a file's id, or a dump's id and row); the pipeline is built once for the
     partition. A document that fails is a record with errors, never a failed task."""
-    processor = Processor(
-        settings.config, None, settings.overrides, columns=settings.columns()
-    )
     build_error: str | None = None
     try:
+        processor = Processor(
+            settings.config,
+            None,
+            settings.overrides,
+            settings.run_limits(),
+            settings.columns(),
+        )
         processor.load()
     except Exception as e:  # noqa: BLE001 - reported with every document
         build_error = f"{type(e).__name__}: {e}"
@@ -373,6 +406,7 @@ def _run(
     # shipped to the executors with the closures; the pipeline itself is built per
     # partition there.
     pipeline = Pipeline.from_config(settings.config, settings.overrides)
+    settings.run_limits()  # a bad run config fails here, not in every task
     startup = time.perf_counter() - started
     if is_dump_input(source):
         inputs = dump_inputs(spark, source, settings, partitions)
