@@ -75,6 +75,62 @@ class Errors(metaclass=ErrorsWithCodes):
     E164 = "OCR engine {name!r} cannot be loaded: {detail}. Install the ocr extra."
     E165 = "Unknown OCR engine {name!r}. Known: {known}."
     E166 = "{path}: OCR of page {page} failed: {detail}."
+    # robust runs (nlp.run): limits, ids, skipped files, crawl dumps, run state
+    E110 = (
+        "{path}: {size} bytes, over the limit of {limit} bytes. Raise it with "
+        "--max-bytes if this is really one report."
+    )
+    E111 = (
+        "{path}: DOCX part {part!r} unpacks to more than {limit} bytes (zip bomb?). "
+        "Raise --max-part-bytes if the file is genuine."
+    )
+    E112 = (
+        "{path}: {chars} characters of text, over the limit of {limit}. Split the "
+        "file or raise --max-chars."
+    )
+    E113 = (
+        "{path}: HTML elements nested {depth} deep, over the limit of {limit}. "
+        "Simplify the page or raise --max-html-depth."
+    )
+    E114 = (
+        "{path}: processing took longer than {limit:g} s and was stopped. Raise "
+        "--timeout if the document is genuine."
+    )
+    E115 = (
+        "{path}: the bytes do not read as Chinese report text in any encoding tried "
+        "({tried}). Convert the file to UTF-8."
+    )
+    E116 = (
+        "{path}: the worker process died while processing it ({detail}). The "
+        "document may exhaust memory; check it on its own."
+    )
+    E117 = "{path}: reading failed unexpectedly: {kind}: {detail}."
+    E118 = "{path}: skipped: {reason}."
+    E119 = "{path}: cannot read the crawl dump: {detail}."
+    E120 = (
+        "{path} row {row}: no report text (columns tried: {columns}). Fill the text "
+        "or HTML column, or name it with --text-column/--html-column."
+    )
+    E121 = "{path} row {row}: not a JSON object ({detail})."
+    E122 = (
+        "{path}: no text or HTML column among {columns}. Name one with --text-column "
+        "or --html-column."
+    )
+    E123 = "{path}: column {column!r} given with {flag} is not in the dump ({columns})."
+    E124 = (
+        "Corpus {path} holds no files to read{detail}. Point nlp.run at a folder of "
+        "reports or crawl dumps."
+    )
+    E125 = (
+        "Output folder {path} exists and is not a run folder (no summary.json, "
+        "corpus.jsonl or docs/). Choose another --out; nothing was written."
+    )
+    E126 = "Cannot resume: {detail}. Run without --resume to start afresh."
+    E127 = "The run could not complete: {kind}: {detail}."
+    E128 = (
+        "Run interrupted: {done} of {total} documents done. The previous output in "
+        "{out} is untouched; continue with --resume (partial run in {staging})."
+    )
     # models
     E200 = "Model {path} is missing. Train it with `python -m nlp.train {task} --out {path}`."
     E201 = "Model {path} is incompatible: {detail}. Retrain it with `python -m nlp.train {task}`."
@@ -150,6 +206,21 @@ class Errors(metaclass=ErrorsWithCodes):
     E811 = "Cannot reach {url}: {detail}."
     E812 = "Bulk push to {url} failed for {n} documents; first error: {detail}."
     E813 = "Document {id}: field {field!r} is {problem}. Update configs/search/fields.yaml."
+    # Arrow schema, tidy tables, the Spark runner (nlp.io.arrow, nlp.io.tables, nlp.spark)
+    E900 = (
+        "Record field type {hint!r} has no single Arrow type. Give the field one type "
+        "in nlp/records.py (a number, a string, a record or a list of one of them)."
+    )
+    E901 = "No records at {path}: expected corpus.jsonl written by `python -m nlp.run`."
+    E902 = (
+        "{path} line {line}: not a JSON record ({detail}). Re-run `python -m nlp.run`."
+    )
+    E903 = (
+        "PySpark is not installed. Install the spark extra (pip install -e .[spark]) "
+        "and Java 17 (Debian: apt-get install openjdk-17-jre-headless)."
+    )
+    E904 = "Spark input {path} matched no files or rows. Check the path or glob."
+    E905 = "Spark job failed: {detail}."
 
 
 _CODE = re.compile(r"^\[(E\d{3})\]")

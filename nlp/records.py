@@ -203,7 +203,8 @@ class Cell(Record):
     indicator: str | None
     row: str
     column: str | None
-    value: float | int | None
+    # A number (float64 in Arrow; JSON keeps integers as printed); ``raw`` is its form.
+    value: float | None
     raw: str
     unit: str | None
     start: int
@@ -223,7 +224,7 @@ class Ambiguity(Record):
     """
 
     cells: list[int]
-    splits: list[list[float | int | None]]
+    splits: list[list[float | None]]
     raw: str = ""
 
 
@@ -245,9 +246,9 @@ class Metric(Record):
     start: int
     end: int
     text: str
-    value: float | int
-    low: float | int | None
-    high: float | int | None
+    value: float
+    low: float | None
+    high: float | None
     qualifier: str | None
     unit: str | None
     subject: str | None
@@ -263,7 +264,7 @@ class Evidence(Record):
     ref: str
     start: int
     end: int
-    value: float | int | None = None
+    value: float | None = None
     doc_id: str | None = None
 
 
@@ -277,9 +278,9 @@ class Check(Record):
     kind: CheckKind
     rule: str
     verdict: Verdict
-    left: float | int | None = None
-    right: float | int | None = None
-    expected: float | int | None = None
+    left: float | None = None
+    right: float | None = None
+    expected: float | None = None
     evidence: list[Evidence] = field(default_factory=list)
     indicator: str | None = None
     message: str = ""
@@ -315,6 +316,49 @@ class ProcessingError(Record):
 
 
 @dataclass
+class ConfigVersion(Record):
+    """A config file read by the pipeline and the ``version`` it declares."""
+
+    name: str
+    version: str | None = None
+
+
+@dataclass
+class ModelIdentity(Record):
+    """A model a stage loaded: its folder, name, version, backend, training data hash."""
+
+    stage: str
+    path: str
+    name: str | None = None
+    version: str | None = None
+    backend: str | None = None
+    data_hash: str | None = None
+
+
+@dataclass
+class Override(Record):
+    """A ``--set stages.STAGE.KEY=VALUE`` override; ``value`` is its JSON text."""
+
+    stage: str
+    key: str
+    value: str
+
+
+@dataclass
+class Provenance(Record):
+    """What produced a record: the pipeline version, its stages and corpus steps,
+    every config file and model used, and the overrides given. Lists of named items
+    rather than mappings, so every record has one fixed shape (one Arrow type)."""
+
+    pipeline: str | None = None
+    stages: list[str] = field(default_factory=list)
+    corpus_steps: list[str] = field(default_factory=list)
+    configs: list[ConfigVersion] = field(default_factory=list)
+    models: list[ModelIdentity] = field(default_factory=list)
+    overrides: list[Override] = field(default_factory=list)
+
+
+@dataclass
 class Report(Record):
     doc_id: str
     source: Source
@@ -333,7 +377,8 @@ class Report(Record):
     # Cleaning and the offset map back to the raw input.
     removals: list[Removal] = field(default_factory=list)
     offset_map: list[OffsetSpan] = field(default_factory=list)
-    config: dict[str, Any] = field(default_factory=dict)
+    # None for a report the pipeline never ran on (an ingest failure).
+    config: Provenance | None = None
 
     def add_error(self, stage: str, code: str, message: str, reason: str = "") -> None:
         self.errors.append(

@@ -35,7 +35,7 @@ def test_run_writes_every_output(corpus: Path, tmp_path: Path):
     assert docs == [
         "hongze-district-2023.pdf.json",
         "local-17-2018.txt.json",
-        "sub__pingtan-zone-2021.txt.json",
+        "sub%2Fpingtan-zone-2021.txt.json",
     ]
     lines = (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3

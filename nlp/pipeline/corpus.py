@@ -1,17 +1,33 @@
-"""Running the pipeline over a corpus: files in, one record per file, then the corpus steps.
+"""Running the pipeline over a corpus: inputs in, one record per report, then the
+corpus steps.
 
-A ``Processor`` holds one pipeline (built once per process) and turns one path into one
-record; one broken file never stops the run. ``CorpusRunner`` spreads the documents over
-worker processes, collects the compact form of each record for the corpus steps, and
-hands every record to a writer (``nlp.io.writers``); it keeps no module globals.
+A ``Processor`` holds one pipeline (built once per process) and turns one input — a
+path, bytes or text under a name, a crawl-dump row — into one record, whatever goes
+wrong: every failure becomes an error in the record, under a wall-time limit.
+
+``run_corpus`` (``python -m nlp.run``) plans the inputs (``nlp.io.inputs``), forks
+worker processes that read, process and write their own records (``nlp.io.writers``)
+and send back small summaries, replaces a worker that overruns the time limit or
+dies, and writes the whole run into a staging folder that is moved into place only
+when complete (``--resume`` continues an interrupted one). ``CorpusRunner`` is the
+in-memory form (every record to a callback), for the bench and the evaluations.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import gc
+import hashlib
+import json
 import logging
 import os
+import shutil
+import signal
 import sys
+import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,25 +35,65 @@ from typing import Any
 
 from ..corpus_steps.cross_year import compact
 from ..errors import Errors, IngestError, NlpError
-from ..io.readers import empty_report, load_report
-from ..io.writers import OutputWriter
+from ..io.inputs import CorpusPlan, Input, plan_corpus, shown
+from ..io.readers import (
+    DEFAULT_LIMITS,
+    Limits,
+    doc_id_for,
+    empty_report,
+    file_sha256,
+    load_report,
+    report_from_bytes,
+    row_doc_id,
+)
+from ..io.readers.crawl import Columns, DumpRow, read_dump, row_report
+from ..io.writers import (
+    RunTally,
+    SinkFactory,
+    SpooledSummaries,
+    finish_run,
+    read_spool,
+)
 from ..records import Report
 from .pipeline import Pipeline
+from .workers import WorkerPool, WorkerSpec, peak_rss_kib
 
 logger = logging.getLogger(__name__)
 
 
+class DocumentTimeout(BaseException):
+    """Raised by the alarm when one document overruns ``Limits.timeout``. Not an
+    ``Exception``: the pipeline's per-stage handler must not swallow it."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise ``DocumentTimeout`` in this thread after ``seconds`` of wall time (main
+    thread only; elsewhere the runner's parent enforces the limit by itself)."""
+    usable = (
+        seconds
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise DocumentTimeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def iter_corpus(root: Path) -> list[Path]:
-    """Every non-hidden file under ``root`` (or ``root`` itself), in a stable order."""
-    if root.is_file():
-        return [root]
-    files = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                files.append(Path(dirpath) / name)
-    return files
+    """Every input file under ``root`` (or ``root`` itself), in a stable order."""
+    return [item.path for item in plan_corpus(Path(root)).inputs]
 
 
 @dataclass
@@ -49,17 +105,24 @@ class Outcome:
 
 
 class Processor:
-    """Turns paths into records with one pipeline (built lazily, once per process)."""
+    """Turns inputs into records with one pipeline (built lazily, once per process).
+
+    Never raises for a bad document: a reader's ``IngestError``, any other exception
+    and an overrun of ``limits.timeout`` all end as an error in the record."""
 
     def __init__(
         self,
         config: str | None = None,
         root: Path | None = None,
         overrides: dict[str, Any] | None = None,
+        limits: Limits | None = None,
+        columns: Columns | None = None,
     ):
         self.config = config
         self.root = root
         self.overrides = overrides
+        self.limits = limits or DEFAULT_LIMITS
+        self.columns = columns or Columns()
         self._pipeline: Pipeline | None = None
         self.ingest_seconds = 0.0
 
@@ -74,36 +137,125 @@ class Processor:
         _ = self.pipeline
         return self
 
-    def read(self, path: Path) -> Report:
-        """The raw report of ``path``, or an empty one carrying the ingest error."""
+    # ------------------------------------------------------------ one document
+    def _guarded(
+        self, read: Callable[[], Report], fallback: Callable[[], Report], name: str
+    ) -> Report:
+        pipeline = self.pipeline  # built outside the document's time limit
+        start = time.perf_counter()
         try:
-            return load_report(path, self.root)
-        except IngestError as e:
-            report = empty_report(path, self.root)
-            report.add_error("ingest", e.code, str(e), reason=e.reason)
-            return report
-        except (NlpError, OSError, ValueError) as e:  # unexpected reader failure
-            report = empty_report(path, self.root)
+            with deadline(self.limits.timeout):
+                try:
+                    report = read()
+                except IngestError as e:
+                    report = fallback()
+                    report.add_error("ingest", e.code, str(e), reason=e.reason)
+                self.ingest_seconds = time.perf_counter() - start
+                if not report.errors:
+                    report = pipeline(report)
+        except DocumentTimeout:
+            report = fallback()
             report.add_error(
-                "ingest",
-                "E109",
-                Errors.E109.format(path=path, detail=e),
+                "run",
+                "E114",
+                Errors.E114.format(path=name, limit=self.limits.timeout),
+                reason="timeout",
+            )
+        except Exception as e:  # noqa: BLE001 - whatever escaped, the document fails
+            logger.warning("%s failed: %s: %s", name, type(e).__name__, e)
+            report = fallback()
+            report.add_error(
+                "run",
+                "E117",
+                Errors.E117.format(path=name, kind=type(e).__name__, detail=e),
                 reason=type(e).__name__,
             )
+        return report
+
+    def read(self, path: Path, doc_id: str | None = None) -> Report:
+        """The raw report of ``path``, or an empty one carrying the ingest error."""
+        try:
+            report = load_report(path, self.root, self.limits)
+        except IngestError as e:
+            report = empty_report(path, self.root, doc_id=doc_id, limits=self.limits)
+            report.add_error("ingest", e.code, str(e), reason=e.reason)
+            return report
+        if doc_id:
+            report.doc_id = doc_id
+        return report
+
+    def process(self, path: Path, doc_id: str | None = None) -> Report:
+        """One report file into one record."""
+        path = Path(path)
+        doc_id = doc_id or doc_id_for(path, self.root)
+
+        def read() -> Report:
+            report = load_report(path, self.root, self.limits)
+            report.doc_id = doc_id
             return report
 
-    def process(self, path: Path) -> Report:
-        start = time.perf_counter()
-        report = self.read(path)
-        self.ingest_seconds = time.perf_counter() - start
-        if report.errors:
-            return report
-        return self.pipeline(report)
+        return self._guarded(
+            read,
+            lambda: empty_report(path, self.root, doc_id=doc_id, limits=self.limits),
+            shown(path),
+        )
 
-    def outcome(self, path: Path) -> Outcome:
+    def process_bytes(
+        self, data: bytes | str, name: str, **source_fields: Any
+    ) -> Report:
+        """One document held in memory into one record (``report_from_bytes``):
+        ``name`` picks the reader by its extension unless ``fmt=`` is given, and is
+        the default ``doc_id=``; other keywords are ``Source`` fields (``path``,
+        ``title``, ``url``, ``published``, ``row``). Never raises for bad data."""
+        doc_id = source_fields.pop("doc_id", None) or name
+        fmt = source_fields.pop("fmt", None)
+
+        def read() -> Report:
+            return report_from_bytes(
+                data, name, doc_id=doc_id, fmt=fmt, limits=self.limits, **source_fields
+            )
+
+        def fallback() -> Report:
+            fields = dict(source_fields)
+            path = fields.pop("path", None) or name
+            raw = (
+                data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+            )
+            return empty_report(
+                Path(path),
+                doc_id=doc_id,
+                fmt=fmt or "txt",
+                sha256=hashlib.sha256(raw).hexdigest(),
+                **fields,
+            )
+
+        return self._guarded(read, fallback, name)
+
+    def process_row(self, item: DumpRow, path: Path, file_id: str) -> Report:
+        """One crawl-dump row into one record (id ``<file id>#row=<n>``)."""
+        doc_id = row_doc_id(file_id, item.row)
+
+        def fallback() -> Report:
+            return empty_report(
+                path,
+                doc_id=doc_id,
+                fmt="txt",
+                sha256="",
+                row=item.row,
+                limits=self.limits,
+            )
+
+        return self._guarded(
+            lambda: row_report(item, path, file_id, self.limits),
+            fallback,
+            f"{shown(path)} row {item.row}",
+        )
+
+    # ------------------------------------------------------------ with timings
+    def _timed(self, make: Callable[[], Report]) -> Outcome:
         before = {name: t.seconds for name, t in self.pipeline.timings.items()}
         self.ingest_seconds = 0.0
-        report = self.process(path)
+        report = make()
         timings = {
             name: t.seconds - before.get(name, 0.0)
             for name, t in self.pipeline.timings.items()
@@ -111,7 +263,32 @@ class Processor:
         timings["ingest"] = self.ingest_seconds
         return Outcome(record=report.to_dict(), timings=timings)
 
+    def outcome(self, path: Path) -> Outcome:
+        return self._timed(lambda: self.process(path))
 
+    def outcomes(
+        self, item: Input, start_row: int = 1
+    ) -> Iterator[tuple[Outcome, int]]:
+        """The outcome of every report of an input, with its dump row (0: a file)."""
+        if item.kind != "dump":
+            yield self._timed(lambda: self.process(item.path, item.doc_id)), 0
+            return
+        try:
+            rows = read_dump(item.path, self.columns, self.limits, start_row)
+            for row in rows:
+                yield (
+                    self._timed(
+                        lambda row=row: self.process_row(row, item.path, item.doc_id)
+                    ),
+                    row.row,
+                )
+        except IngestError as e:  # the dump cannot be opened: one failed record
+            report = empty_report(item.path, doc_id=item.doc_id, limits=self.limits)
+            report.add_error("ingest", e.code, str(e), reason=e.reason)
+            yield Outcome(record=report.to_dict(), timings={}), 0
+
+
+# ---------------------------------------------------------------- in memory
 # One Processor per worker process, made by the pool's initializer.
 _WORKER: Processor | None = None
 _WORKER_ERROR: str | None = None
@@ -125,6 +302,7 @@ def _init_worker(processor: Processor) -> None:
     _WORKER, _WORKER_ERROR = processor, None
     try:
         processor.load()  # a no-op when forked with the pipeline already built
+        gc.freeze()
     except Exception as e:  # noqa: BLE001 - reported with every document
         _WORKER_ERROR = f"{type(e).__name__}: {e}"
 
@@ -150,7 +328,8 @@ class CorpusResult:
 
 
 class CorpusRunner:
-    """Runs a ``Processor`` over files with ``jobs`` worker processes."""
+    """Runs a ``Processor`` over files with ``jobs`` worker processes, every record
+    to the caller (the bench, evaluations); ``run_corpus`` is the disk-writing run."""
 
     def __init__(self, processor: Processor, jobs: int = 1):
         self.processor = processor
@@ -163,6 +342,7 @@ class CorpusRunner:
         started = time.perf_counter()
         self.processor.load()  # raises here, in the parent, on a bad config or model
         self.startup_seconds = time.perf_counter() - started
+        gc.freeze()
         if self.jobs <= 1:
             for path in files:
                 yield self.processor.outcome(path)
@@ -202,6 +382,139 @@ class CorpusRunner:
         )
 
 
+# ---------------------------------------------------------------- on disk
+STATE_FILE = "run.json"
+PROGRESS = ".progress.jsonl"
+# What a run writes into OUT; anything else found there is carried over.
+RUN_ENTRIES = frozenset(
+    [
+        "docs",
+        "corpus.jsonl",
+        "summary.json",
+        "weaknesses.json",
+        "tables",
+        STATE_FILE,
+        PROGRESS,
+    ]
+)
+
+
+class RunUsageError(NlpError):
+    """The run cannot start as asked (exit code 2; nothing is written)."""
+
+
+class RunIncomplete(NlpError):
+    """The run started but could not complete (exit code 3); ``summary`` is the
+    partial summary written into the staging folder."""
+
+    def __init__(self, message: str, summary: dict[str, Any]):
+        super().__init__(message)
+        self.summary = summary
+
+
+def staging_for(out: Path) -> Path:
+    """The folder a run is written into before it is moved to ``out``: beside it,
+    on the same file system, so the move is a rename."""
+    out = Path(os.path.abspath(out))
+    return out.parent / f".{out.name}.partial"
+
+
+def is_run_folder(path: Path) -> bool:
+    return any(
+        (path / name).exists() for name in ("summary.json", "corpus.jsonl", "docs")
+    )
+
+
+def _write_state(staging: Path, state: str, **extra: Any) -> None:
+    data = {"state": state, "pid": os.getpid(), "time": time.time(), **extra}
+    tmp = staging / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, staging / STATE_FILE)
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Move the finished run into place; keep what else the old OUT held."""
+    if out.exists():
+        for entry in list(out.iterdir()):
+            if entry.name not in RUN_ENTRIES:
+                os.rename(entry, staging / entry.name)
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.rename(out, old)
+        os.rename(staging, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(staging, out)
+
+
+@dataclass
+class _Progress:
+    """The parent's running state: small per document (id, file name, order)."""
+
+    spool: Any
+    inputs: list[Input]
+    done_count: int = 0
+    done_dumps: dict[int, str] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    bar: Any = None
+
+    def doc(self, index: int, row: int, summary: dict[str, Any]) -> None:
+        config = summary.pop("config", None)
+        if config and not self.config:
+            self.config = config
+        self.spool.write(
+            json.dumps({"key": [index, row], **summary}, ensure_ascii=False) + "\n"
+        )
+        self.done_count += 1
+
+    def done(self, index: int, sha: str) -> None:
+        if sha:
+            self.done_dumps[index] = sha
+            line = {"dump_done": self.inputs[index].doc_id, "sha256": sha}
+            self.spool.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.spool.flush()
+        if self.bar is not None:
+            self.bar.update(1)
+
+
+def _resumable(
+    staging: Path, plan: CorpusPlan, limits: Limits
+) -> tuple[list[dict[str, Any]], set[int]]:
+    """The spooled summaries still valid (record file present, input unchanged)
+    and the indexes of the inputs they cover entirely."""
+    entries = list(read_spool(staging / PROGRESS))
+    dumps_done: dict[str, str] = {}
+    for entry in entries:
+        if "dump_done" in entry:
+            dumps_done[entry["dump_done"]] = entry["sha256"]
+    summaries: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if "doc_id" in entry and (staging / "docs" / entry["name"]).is_file():
+            summaries[entry["doc_id"]] = entry
+    keep: list[dict[str, Any]] = []
+    covered: set[int] = set()
+    for index, item in enumerate(plan.inputs):
+        if item.kind == "dump":
+            sha = file_sha256(item.path, limits)
+            if sha and dumps_done.get(item.doc_id) == sha:
+                prefix = item.doc_id + "#row="
+                rows = [s for k, s in summaries.items() if k.startswith(prefix)]
+                for s in rows:
+                    s["key"] = [index, int(s["doc_id"].rpartition("=")[2])]
+                keep.extend(rows)
+                covered.add(index)
+            continue
+        summary = summaries.get(item.doc_id)
+        if (
+            summary
+            and summary.get("input_sha256")
+            and file_sha256(item.path, limits) == summary["input_sha256"]
+        ):
+            summary["key"] = [index, 0]
+            keep.append(summary)
+            covered.add(index)
+    return keep, covered
+
+
 def run_corpus(
     corpus: Path,
     out: Path,
@@ -209,45 +522,233 @@ def run_corpus(
     config: str | None = None,
     progress: bool | None = None,
     overrides: dict[str, Any] | None = None,
+    *,
+    limits: Limits | None = None,
+    columns: Columns | None = None,
+    records: str = "slim",
+    pretty: bool = False,
+    resume: bool = False,
+    follow_outside_links: bool = False,
+    sinks: SinkFactory | None = None,
 ) -> dict[str, Any]:
-    """Process ``corpus`` (a folder, searched recursively, or one file) into the
-    folder ``out``; the run's summary (also written to ``out/summary.json``)."""
-    files = iter_corpus(corpus)
-    root = corpus if corpus.is_dir() else corpus.parent
-    processor = Processor(config, root, overrides)
-    runner = CorpusRunner(processor, jobs)
-    writer = OutputWriter(out)
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = None
-    if show:
-        from tqdm import tqdm
+    """Process ``corpus`` (a folder, searched recursively, or one file; crawl dumps
+    among them are read row by row) into the folder ``out``; the run's summary
+    (also ``out/summary.json``).
 
-        def bar(outcomes):
-            return tqdm(outcomes, total=len(files), unit="doc", desc="reports")
+    Raises ``RunUsageError`` before writing anything when the corpus holds nothing
+    to read or ``out`` is not a run folder, and ``RunIncomplete`` (the partial
+    summary written in the staging folder, the previous ``out`` untouched) when the
+    run is interrupted or cannot go on. ``sinks`` makes extra record sinks per
+    worker (``nlp.io.writers``)."""
+    corpus, out = Path(corpus), Path(os.path.abspath(out))
+    limits = limits or DEFAULT_LIMITS
+    started = time.perf_counter()
+    plan = plan_corpus(corpus, follow_outside_links)
+    if not plan.inputs:
+        detail = f" ({len(plan.skipped)} entries skipped)" if plan.skipped else ""
+        raise RunUsageError(Errors.E124.format(path=corpus, detail=detail))
+    if out.exists() and not (
+        out.is_dir() and (is_run_folder(out) or not any(out.iterdir()))
+    ):
+        raise RunUsageError(Errors.E125.format(path=out))
+    processor = Processor(config, plan.root, overrides, limits, columns)
+    processor.load()  # a bad config or model is bad usage: raised before any write
+    startup = time.perf_counter() - started
+    staging = staging_for(out)
+    reused: list[dict[str, Any]] = []
+    covered: set[int] = set()
+    if resume:
+        if not (staging / STATE_FILE).is_file():
+            raise RunUsageError(
+                Errors.E126.format(detail=f"no interrupted run at {staging}")
+            )
+        reused, covered = _resumable(staging, plan, limits)
+    elif staging.exists():
+        logger.warning("discarding the interrupted run in %s", staging)
+        shutil.rmtree(staging)
+    (staging / "docs").mkdir(parents=True, exist_ok=True)
+    base = {
+        "corpus": shown(corpus),
+        "out": shown(out),
+        "inputs": len(plan.inputs),
+        "jobs": jobs,
+        "records": records,
+        "limits": dataclasses.asdict(limits),
+        "skipped": plan.skipped,
+    }
+    _write_state(staging, "running", corpus=base["corpus"])
+    spool_path = staging / PROGRESS
+    with spool_path.open("w", encoding="utf-8") as spool:
+        for entry in reused:
+            spool.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    state = _Progress(spool_path.open("a", encoding="utf-8"), plan.inputs)
+    state.done_count = len(reused)
+    pool: Any = None
+    try:
+        parent_start_kib = peak_rss_kib("VmRSS") or 0
+        tasks = [(i, item, 1) for i, item in enumerate(plan.inputs) if i not in covered]
+        show = sys.stderr.isatty() if progress is None else progress
+        if show:
+            from tqdm import tqdm
 
-    result = runner.run(
-        files, lambda outcome: writer.add(outcome.record, outcome.timings), bar
+            state.bar = tqdm(total=len(tasks), unit="file", desc="reports")
+        pool = WorkerPool(
+            processor,
+            jobs,
+            WorkerSpec(staging / "docs", records, pretty, sinks),
+            state.doc,
+            state.done,
+        )
+        with _terminate_as_interrupt():
+            pool.run(tasks)
+        state.spool.close()
+        if state.bar is not None:
+            state.bar.close()
+        documents_peak_kib = peak_rss_kib() or 0
+        summary = _finish(
+            staging, plan, processor, state, base, startup, started, pretty
+        )
+        summary["resumed"] = len(reused)
+        summary["workers_replaced"] = pool.replaced
+        summary["memory_mib"] = {
+            "worker_peak_rss": round(pool.peak_rss_kib / 1024, 1),
+            "parent_rss_after_build": round(parent_start_kib / 1024, 1),
+            # The parent's peak while the documents were processed; the corpus
+            # steps run after, over records read back from the spool.
+            "parent_peak_rss_documents": round(documents_peak_kib / 1024, 1),
+            "parent_peak_rss": round((peak_rss_kib() or 0) / 1024, 1),
+        }
+        _write_state(staging, "complete", corpus=base["corpus"])
+        (staging / PROGRESS).unlink(missing_ok=True)
+        (staging / "summary.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        _publish(staging, out)
+        return summary
+    except (KeyboardInterrupt, Exception) as e:
+        if pool is not None:
+            pool.close()
+        if isinstance(e, RunUsageError):
+            raise
+        with contextlib.suppress(Exception):
+            state.spool.close()
+        interrupted = isinstance(e, KeyboardInterrupt)
+        done = state.done_count
+        if interrupted:
+            message = Errors.E128.format(
+                done=done,
+                total=len(plan.inputs),
+                out=shown(out),
+                staging=shown(staging),
+            )
+        else:
+            message = Errors.E127.format(kind=type(e).__name__, detail=e)
+        partial = {
+            **base,
+            "state": "interrupted" if interrupted else "failed",
+            "message": message,
+            "documents_done": done,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        with contextlib.suppress(OSError):
+            _write_state(
+                staging, partial["state"], corpus=base["corpus"], message=message
+            )
+            (staging / "summary.json").write_text(
+                json.dumps(partial, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
+        raise RunIncomplete(message, partial) from e
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the run like Ctrl-C: workers stopped, state recorded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _finish(
+    staging: Path,
+    plan: CorpusPlan,
+    processor: Processor,
+    state: _Progress,
+    base: dict[str, Any],
+    startup: float,
+    started: float,
+    pretty: bool,
+) -> dict[str, Any]:
+    """Aggregate the spooled summaries, run the corpus steps, write the rest.
+
+    The parent keeps one offset per document into the spool (plus the failures);
+    the corpus steps read the compact records from the spool as they go."""
+    tally = RunTally()
+    keyed: list[tuple[int, int, int]] = []  # (input index, row, spool offset)
+    failures: list[tuple[tuple[int, int], dict[str, Any]]] = []
+    slowest = ("", 0.0)
+    spool = staging / PROGRESS
+    for offset, entry in read_spool(spool, offsets=True):
+        if "doc_id" not in entry:
+            continue
+        key = (entry["key"][0], entry["key"][1])
+        before = len(tally.failures)
+        tally.add(entry)
+        seconds = sum(entry["timings"].values())
+        if seconds > slowest[1]:
+            slowest = (entry["doc_id"], seconds)
+        if len(tally.failures) > before:
+            failures.append((key, tally.failures.pop()))
+        keyed.append((*key, offset))
+    keyed.sort()
+    # A document spooled twice (never, by construction): its last summary counts.
+    offsets = array(
+        "q",
+        (
+            o
+            for i, (a, b, o) in enumerate(keyed)
+            if i + 1 == len(keyed) or keyed[i + 1][:2] != (a, b)
+        ),
     )
-    failed = writer.tally.failures
-    elapsed = result.seconds
-    startup = result.startup_seconds
+    del keyed
+    failures.sort(key=lambda kv: kv[0])
+    tally.failures = [f for _, f in failures]
+    tally.config = state.config
+    summaries = SpooledSummaries(spool, offsets)
+    findings = processor.pipeline.run_corpus_steps(summaries.compacts())
+    names = ((s["doc_id"], s["name"]) for s in summaries)
+    elapsed = time.perf_counter() - started
+    documents = len(offsets)
     summary = {
-        "corpus": str(corpus),
-        "documents": len(files),
-        "processed": len(files) - len(failed),
-        "failed": len(failed),
-        "failures": failed,
+        **base,
+        "state": "complete",
+        "documents": documents,
+        "processed": documents - len(tally.failures),
+        "failed": len(tally.failures),
+        "failures": tally.failures,
         "seconds": round(elapsed, 3),
         "startup_seconds": round(startup, 3),
         # Documents per second once the pipeline is built (start-up is paid once).
-        "docs_per_second": round(len(files) / (elapsed - startup), 2)
+        "docs_per_second": round(documents / (elapsed - startup), 2)
         if elapsed > startup
         else None,
-        "characters": writer.tally.chars,
-        "jobs": jobs,
+        "characters": tally.chars,
+        "slowest": {"doc_id": slowest[0], "seconds": round(slowest[1], 3)},
     }
-    return writer.finish(
-        result.findings.get("cross_year.v1", {}),
-        result.findings.get("recurring.v1", {}),
+    return finish_run(
+        staging,
+        names,
+        findings.get("cross_year.v1", {}),
+        findings.get("recurring.v1", {}),
         summary,
+        tally,
+        pretty,
     )

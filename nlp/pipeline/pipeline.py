@@ -22,27 +22,27 @@ from typing import Any
 from ..config import LOADED_VERSIONS, MODELS_DIR, config_path, load_yaml
 from ..config.schemas import validate
 from ..errors import Errors, NlpError, PipelineError
-from ..records import Report
+from ..records import ConfigVersion, ModelIdentity, Override, Provenance, Report
 from . import registry
 from .registry import INGEST_FIELDS, Stage, covers
 
 logger = logging.getLogger(__name__)
 
 
-def _model_identity(path: Path) -> dict[str, Any]:
+def _model_identity(stage: str, path: Path) -> ModelIdentity:
     """A shipped model's name, version, backend and training-data hash (meta.json)."""
     try:
         shown = path.resolve().relative_to(MODELS_DIR.resolve().parent).as_posix()
     except ValueError:
         shown = str(path)
-    identity: dict[str, Any] = {"path": shown}
+    identity = ModelIdentity(stage=stage, path=shown)
     try:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return identity
     for key in ("name", "version", "backend", "data_hash"):
-        if key in meta:
-            identity[key] = meta[key]
+        if meta.get(key) is not None:
+            setattr(identity, key, str(meta[key]))
     return identity
 
 
@@ -89,7 +89,7 @@ class Pipeline:
 
     def __post_init__(self) -> None:
         registry.analyze([s.spec for s in [*self.stages, *self.corpus_steps]])
-        self._provenance: dict[str, Any] | None = None
+        self._provenance: Provenance | None = None
 
     @classmethod
     def from_config(
@@ -153,29 +153,35 @@ class Pipeline:
         return factory(config, **options)
 
     # -------------------------------------------------------------- provenance
-    def provenance(self) -> dict[str, Any]:
+    def provenance(self) -> Provenance:
         """What produced a record: the pipeline, every config file and model used."""
-        models = {}
+        models = []
         for stage in self.stages:
             path = getattr(stage, "model_path", None)
             if path:
-                models[stage.name] = _model_identity(Path(path))
-        found = {
-            "pipeline": self.config.get("version"),
-            "stages": [stage.name for stage in self.stages],
-            "corpus_steps": [step.spec.name for step in self.corpus_steps],
-            "configs": dict(sorted(LOADED_VERSIONS.items())),
-            "models": models,
-        }
-        if self.overrides:
-            found["overrides"] = self.overrides
-        return found
+                models.append(_model_identity(stage.name, Path(path)))
+        version = self.config.get("version")
+        return Provenance(
+            pipeline=None if version is None else str(version),
+            stages=[stage.name for stage in self.stages],
+            corpus_steps=[step.spec.name for step in self.corpus_steps],
+            configs=[
+                ConfigVersion(name, None if v is None else str(v))
+                for name, v in sorted(LOADED_VERSIONS.items())
+            ],
+            models=models,
+            overrides=[
+                Override(stage, key, json.dumps(value, ensure_ascii=False))
+                for stage, values in sorted(self.overrides.items())
+                for key, value in sorted(values.items())
+            ],
+        )
 
     # -------------------------------------------------------------- running
     def __call__(self, report: Report) -> Report:
         if self._provenance is None:
             self._provenance = self.provenance()
-        report.config = {**self._provenance, **report.config}
+        report.config = copy.deepcopy(self._provenance)
         failed: dict[str, str] = {}  # field -> the stage whose failure left it unset
         for stage in self.stages:
             missing = next(

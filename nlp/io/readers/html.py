@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from ...errors import Errors, IngestError
-from .base import RawDocument
-from .text import decode
+from .base import DEFAULT_LIMITS, Limits, RawDocument
+from .text import decode, reads_as_report
 
 _DROP_TAGS = frozenset(
     [
@@ -81,9 +81,12 @@ def _decode_html(path: Path, data: bytes) -> tuple[str, str]:
             name, name
         )
         try:
-            return data.decode(name), name
+            text = data.decode(name)
         except (UnicodeDecodeError, LookupError):
             pass
+        else:
+            if reads_as_report(text):
+                return text, name
     return decode(path, data)
 
 
@@ -96,15 +99,33 @@ def _is_furniture(element) -> bool:
     return False
 
 
-def read_html(path: Path, data: bytes) -> RawDocument:
+def read_html(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
+    text, encoding = _decode_html(path, data)
+    return html_document(path, text, encoding, limits)
+
+
+def html_document(
+    path: Path, text: str, encoding: str | None, limits: Limits = DEFAULT_LIMITS
+) -> RawDocument:
+    """The report body of an HTML page already decoded (a crawl dump's HTML cell)."""
     import lxml.etree
     import lxml.html
 
-    text, encoding = _decode_html(path, data)
+    # huge_tree lifts libxml2's silent cut at 256 levels (which loses all the text);
+    # the depth is then bounded here, with a message that says so.
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except (lxml.etree.ParserError, ValueError) as e:
         raise IngestError("html", Errors.E107.format(path=path, detail=e)) from e
+    depth = _depth(root)
+    if limits.exceeded("max_html_depth", depth) or any(
+        "Excessive depth" in entry.message for entry in parser.error_log
+    ):
+        raise IngestError(
+            "html_too_deep",
+            Errors.E113.format(path=path, depth=depth, limit=limits.max_html_depth),
+        )
     body = root.find("body")
     if body is None:
         body = root
@@ -113,12 +134,27 @@ def read_html(path: Path, data: bytes) -> RawDocument:
     out = "".join(parts)
     out = re.sub(r"[ \t\r\f\v]+\n", "\n", out)
     out = re.sub(r"\n{3,}", "\n\n", out)
+    if not reads_as_report(out):
+        raise IngestError(
+            "undecodable", Errors.E115.format(path=path, tried=encoding or "none")
+        )
     return RawDocument(
         text=out.strip() + "\n",
         format="html",
         encoding=encoding,
         title=page_title(root),
     )
+
+
+def _depth(root) -> int:
+    """The deepest element nesting under ``root`` (iteratively: no recursion)."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        element, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in element)
+    return deepest
 
 
 def page_title(root) -> str | None:

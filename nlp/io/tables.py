@@ -1,0 +1,363 @@
+"""Tidy Parquet tables of a run: one row per report, section, cell, metric, check and
+weakness, each row carrying its document's doc_id, agency, province, year and template.
+
+``TableSink`` takes final records one at a time (``add(record)``, then ``close()``)
+and streams them to ``OUT/tables/<name>.parquet`` with pyarrow's ``ParquetWriter`` in
+batches, so memory stays bounded by one batch per table whatever the corpus size.
+``write_tables(OUT)`` builds the same files from an existing ``OUT/corpus.jsonl``.
+Column types come from the record dataclasses (``nlp.io.arrow``), one type each.
+
+In ``nlp.run`` each worker writes its own part files through the writer's sink hook
+(``PartSinks``); ``finish_tables`` joins the parts into one file per table and adds
+the cross-year checks found at the end of the run. When the parts cannot account for
+every document exactly once (a worker killed mid-file, a resumed run) it rebuilds the
+tables from ``corpus.jsonl`` instead, so the tables always match the records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Self
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..config import LOADED_VERSIONS, display_name
+from ..errors import Errors, NlpError
+from ..records import Check, Metric, Section, Weakness
+from ..search.regions import REGIONS_CONFIG, RegionResolver
+from .arrow import record_fields
+
+TABLE_NAMES = ("reports", "sections", "cells", "metrics", "checks", "weaknesses")
+
+# Columns every row starts with: which document, whose, where, when, which template.
+KEY_FIELDS = [
+    pa.field("doc_id", pa.string()),
+    pa.field("agency", pa.string()),
+    pa.field("province", pa.string()),
+    pa.field("year", pa.int64()),
+    pa.field("template", pa.string()),
+]
+
+REPORT_FIELDS = [
+    pa.field("path", pa.string()),
+    pa.field("row", pa.int64()),
+    pa.field("format", pa.string()),
+    pa.field("sha256", pa.string()),
+    pa.field("title", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("published", pa.string()),
+    pa.field("agency_printed", pa.string()),
+    pa.field("agency_source", pa.string()),
+    pa.field("characters", pa.int64()),
+    pa.field("sections", pa.int64()),
+    pa.field("tables", pa.int64()),
+    pa.field("cells", pa.int64()),
+    pa.field("metrics", pa.int64()),
+    pa.field("checks", pa.int64()),
+    pa.field("checks_failed", pa.int64()),
+    pa.field("weaknesses", pa.int64()),
+    pa.field("failed", pa.bool_()),
+    pa.field("errors", pa.list_(pa.string())),
+]
+
+CELL_FIELDS = [
+    pa.field("table_id", pa.string()),
+    pa.field("table_kind", pa.string()),
+    pa.field("table_layout", pa.string()),
+    pa.field("cell_index", pa.int64()),
+    pa.field("indicator", pa.string()),
+    pa.field("row", pa.string()),
+    pa.field("column", pa.string()),
+    pa.field("value", pa.float64()),
+    pa.field("raw", pa.string()),
+    pa.field("unit", pa.string()),
+    pa.field("start", pa.int64()),
+    pa.field("end", pa.int64()),
+    pa.field("status", pa.string()),
+]
+
+
+def table_schemas() -> dict[str, pa.Schema]:
+    """The Arrow schema of each tidy table, by name."""
+    return {
+        "reports": pa.schema(KEY_FIELDS + REPORT_FIELDS),
+        "sections": pa.schema(KEY_FIELDS + record_fields(Section)),
+        "cells": pa.schema(KEY_FIELDS + CELL_FIELDS),
+        "metrics": pa.schema(KEY_FIELDS + record_fields(Metric)),
+        "checks": pa.schema(KEY_FIELDS + record_fields(Check)),
+        "weaknesses": pa.schema(KEY_FIELDS + record_fields(Weakness)),
+    }
+
+
+class TableRows:
+    """Turns one final record into its rows of every table (plain dicts)."""
+
+    def __init__(self, regions: RegionResolver | None = None):
+        self._regions = regions
+
+    @property
+    def regions(self) -> RegionResolver:
+        if self._regions is None:
+            # The tables are not the pipeline: a pipeline built later in this process
+            # (a Spark worker is reused across tasks) must not list the gazetteer
+            # among the config files its records were made with.
+            name = display_name(REGIONS_CONFIG)
+            listed = name in LOADED_VERSIONS
+            self._regions = RegionResolver()
+            if not listed:
+                LOADED_VERSIONS.pop(name, None)
+        return self._regions
+
+    def keys(self, record: dict[str, Any]) -> dict[str, Any]:
+        meta = record.get("meta") or {}
+        agency = meta.get("agency")
+        return {
+            "doc_id": record["doc_id"],
+            "agency": agency,
+            "province": self.regions.province(agency, record.get("text") or ""),
+            "year": meta.get("year"),
+            "template": meta.get("template"),
+        }
+
+    def rows(self, record: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        keys = self.keys(record)
+        meta = record.get("meta") or {}
+        source = record.get("source") or {}
+        tables = record.get("tables") or []
+        checks = record.get("checks") or []
+        cells = [
+            {
+                **keys,
+                "table_id": table["id"],
+                "table_kind": table["kind"],
+                "table_layout": table.get("layout"),
+                "cell_index": i,
+                **cell,
+            }
+            for table in tables
+            for i, cell in enumerate(table.get("cells") or [])
+        ]
+        errors = record.get("errors") or []
+        report = {
+            **keys,
+            "path": source.get("path"),
+            "row": source.get("row"),
+            "format": source.get("format"),
+            "sha256": source.get("sha256"),
+            "title": source.get("title"),
+            "url": source.get("url"),
+            "published": meta.get("published") or source.get("published"),
+            "agency_printed": meta.get("agency_printed"),
+            "agency_source": meta.get("agency_source"),
+            "characters": len(record.get("text") or ""),
+            "sections": len(record.get("sections") or []),
+            "tables": len(tables),
+            "cells": len(cells),
+            "metrics": len(record.get("metrics") or []),
+            "checks": len(checks),
+            "checks_failed": sum(c.get("verdict") == "fail" for c in checks),
+            "weaknesses": len(record.get("weaknesses") or []),
+            "failed": bool(errors),
+            "errors": [
+                f"{e['stage']}/{e.get('reason') or e['code']}: {e['message']}"
+                for e in errors
+            ],
+        }
+        return {
+            "reports": [report],
+            "sections": [{**keys, **s} for s in record.get("sections") or []],
+            "cells": cells,
+            "metrics": [{**keys, **m} for m in record.get("metrics") or []],
+            "checks": [{**keys, **c} for c in checks],
+            "weaknesses": [{**keys, **w} for w in record.get("weaknesses") or []],
+        }
+
+
+class TableSink:
+    """Streams final records into ``folder/<name>.parquet``, ``batch_rows`` rows of a
+    table held at a time. ``add(record)`` per record, then ``close()`` once."""
+
+    def __init__(
+        self,
+        folder: Path,
+        batch_rows: int = 4096,
+        regions: RegionResolver | None = None,
+        compression: str = "zstd",
+    ):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.batch_rows = batch_rows
+        self.compression = compression
+        self.schemas = table_schemas()
+        self.rows = TableRows(regions)
+        self.counts = dict.fromkeys(TABLE_NAMES, 0)
+        self._buffers: dict[str, list[dict[str, Any]]] = {n: [] for n in TABLE_NAMES}
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._closed = False
+
+    def add(self, record: dict[str, Any]) -> None:
+        for name, rows in self.rows.rows(record).items():
+            buffer = self._buffers[name]
+            buffer.extend(rows)
+            self.counts[name] += len(rows)
+            if len(buffer) >= self.batch_rows:
+                self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        buffer = self._buffers[name]
+        writer = self._writers.get(name)
+        if writer is None:
+            writer = pq.ParquetWriter(
+                self.folder / f"{name}.parquet",
+                self.schemas[name],
+                compression=self.compression,
+            )
+            self._writers[name] = writer
+        if buffer:
+            writer.write_table(pa.Table.from_pylist(buffer, schema=self.schemas[name]))
+        buffer.clear()
+
+    def close(self) -> dict[str, int]:
+        """Write what is buffered and close every file (a table with no rows is
+        still written, empty, with its columns); the row count of each table."""
+        for name in TABLE_NAMES:
+            self._flush(name)
+            self._writers.pop(name).close()
+        self._closed = True
+        return dict(self.counts)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._closed:
+            self.close()
+
+
+PARTS = ".parts"
+
+
+class PartSinks:
+    """The sink factory of ``nlp.run`` (``run_corpus(..., sinks=PartSinks(folder))``):
+    worker ``n`` writes ``folder/.parts/<n>-<pid>/<name>.parquet``."""
+
+    def __init__(self, folder: Path, batch_rows: int = 4096):
+        self.folder = Path(folder)
+        self.batch_rows = batch_rows
+
+    def __call__(self, worker: int) -> list[TableSink]:
+        name = f"{'parent' if worker < 0 else worker}-{os.getpid()}"
+        return [TableSink(self.folder / PARTS / name, self.batch_rows)]
+
+
+def _read_parts(parts: Path, documents: int) -> dict[str, list[pq.ParquetFile]] | None:
+    """Every part file by table, or None when they do not hold each of the run's
+    ``documents`` exactly once (or one cannot be read)."""
+    found: dict[str, list[pq.ParquetFile]] = {name: [] for name in TABLE_NAMES}
+    try:
+        folders = sorted(p for p in parts.iterdir() if p.is_dir())
+        for folder in folders:
+            for name in TABLE_NAMES:
+                found[name].append(pq.ParquetFile(folder / f"{name}.parquet"))
+        ids = [
+            doc_id
+            for part in found["reports"]
+            for doc_id in part.read(columns=["doc_id"]).column(0).to_pylist()
+        ]
+    except (OSError, pa.ArrowInvalid):
+        return None
+    if len(ids) != documents or len(set(ids)) != documents:
+        return None
+    return found
+
+
+def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
+    """``out/tables/<name>.parquet`` from the workers' parts and the run's cross-year
+    checks (``summary["cross_year"]``), or from ``corpus.jsonl`` when the parts do
+    not cover the run; the row count of each table."""
+    folder = Path(out) / "tables"
+    parts = folder / PARTS
+    found = _read_parts(parts, summary["documents"]) if parts.is_dir() else None
+    if found is None or summary.get("resumed"):
+        shutil.rmtree(parts, ignore_errors=True)
+        return write_tables(out)
+    schemas = table_schemas()
+    counts = {}
+    keys: dict[str, dict[str, Any]] = {}
+    cross_year = summary.get("cross_year") or []
+    added: dict[str, list[int]] = {}  # doc_id -> [checks, failed checks] added
+    for check in cross_year:
+        tally = added.setdefault(check["doc_id"], [0, 0])
+        tally[0] += 1
+        tally[1] += check.get("verdict") == "fail"
+    for name in TABLE_NAMES:
+        target = folder / f"{name}.parquet"
+        with pq.ParquetWriter(target, schemas[name], compression="zstd") as writer:
+            counts[name] = 0
+            for part in found[name]:
+                for i in range(part.num_row_groups):
+                    group = part.read_row_group(i)
+                    if name == "reports":
+                        group = _with_added_checks(group, added, keys)
+                    writer.write_table(group)
+                    counts[name] += group.num_rows
+            if name == "checks":
+                extra = [{**keys.get(c["doc_id"], {}), **c} for c in cross_year]
+                if extra:
+                    writer.write_table(
+                        pa.Table.from_pylist(extra, schema=schemas[name])
+                    )
+                    counts[name] += len(extra)
+    shutil.rmtree(parts, ignore_errors=True)
+    return counts
+
+
+def _with_added_checks(
+    group: pa.Table, added: dict[str, list[int]], keys: dict[str, dict[str, Any]]
+) -> pa.Table:
+    """Report rows counting the cross-year checks added at the end; the keys of
+    each document noted for the check rows."""
+    rows = group.to_pylist()
+    for row in rows:
+        keys[row["doc_id"]] = {f.name: row[f.name] for f in KEY_FIELDS}
+        more = added.get(row["doc_id"])
+        if more:
+            row["checks"] += more[0]
+            row["checks_failed"] += more[1]
+    return pa.Table.from_pylist(rows, schema=group.schema)
+
+
+def iter_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a ``corpus.jsonl``, one at a time."""
+    with path.open(encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError as e:
+                raise NlpError(
+                    Errors.E902.format(path=path, line=line_no, detail=e)
+                ) from e
+
+
+def write_tables(
+    out: Path, records: Iterable[dict[str, Any]] | None = None, **options: Any
+) -> dict[str, int]:
+    """``out/tables/*.parquet`` from ``records`` (default: ``out/corpus.jsonl``, which
+    holds the cross-year checks); the row count of each table."""
+    out = Path(out)
+    if records is None:
+        jsonl = out / "corpus.jsonl"
+        if not jsonl.is_file():
+            raise NlpError(Errors.E901.format(path=jsonl))
+        records = iter_records(jsonl)
+    sink = TableSink(out / "tables", **options)
+    for record in records:
+        sink.add(record)
+    return sink.close()
