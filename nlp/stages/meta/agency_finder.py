@@ -140,11 +140,14 @@ class AgencyFinder:
         source_title: str | None = None,
         file_name: str | None = None,
         title_pattern: re.Pattern[str] | None = None,
+        prose_titles: list[re.Match[str]] | None = None,
     ) -> AgencyResult:
+        """``prose_titles``: the matches of ``title_pattern`` in ``text[:1500]`` when
+        the caller has them already."""
         body_end = self._body_end(text)
         body = self._body_names(text, body_end)
         found = self._stated(
-            title, header, text, source_title, file_name, title_pattern
+            title, header, text, source_title, file_name, title_pattern, prose_titles
         )
         found += self._signature(text, body_end)
         valid: list[Candidate] = []
@@ -261,6 +264,7 @@ class AgencyFinder:
         source_title: str | None,
         file_name: str | None,
         title_pattern: re.Pattern[str] | None,
+        prose_titles: list[re.Match[str]] | None = None,
     ) -> list[Candidate]:
         found: list[Candidate] = []
         in_text = title is not None and title.string is text
@@ -285,7 +289,9 @@ class AgencyFinder:
         if labelled:
             found.append(Candidate(labelled.group(1), "labelled", labelled.span(1)))
         if title_pattern is not None:
-            for m in title_pattern.finditer(text[:1500]):
+            if prose_titles is None:
+                prose_titles = list(title_pattern.finditer(text, 0, 1500))
+            for m in prose_titles:
                 if in_text and m.start() == title.start():
                     continue
                 found += self._from_title(m, "prose_title", True)
