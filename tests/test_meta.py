@@ -39,6 +39,14 @@ def test_prose_titles_are_the_title_pattern_matches(text):
         assert [(m.span(), m.groups()) for m in prose_titles(text, end)] == expected
 
 
+def test_agency_mentions_are_the_agency_pattern_matches():
+    finder = MetaExtractor().initialize().agencies
+    texts = [*_corpus_texts(), "衡阳市教育局和县人民政府办公室" * 3, "局" * 40]
+    for text in texts:
+        expected = [m.span() for m in finder.agency_pattern.finditer(text)]
+        assert [m.span() for m in finder._mentions(text)] == expected
+
+
 GOLD_FILES = [
     pytest.param(p, id=p.name.split(".gold")[0])
     for p in [*sorted(GOLD.glob("*.gold.json")), *sorted(HELDOUT.glob("*.gold.json"))]

@@ -51,6 +51,8 @@ _NOT_NAME = re.compile(
 _LEADING_FUNCTION = re.compile(
     r"^(?:依据|根据|按照|依照|通过|经过|联系|关于|请与|[并于在向对由经以及和与将把被从为据按即])+"
 )
+# How many characters of a name come before its suffix (the agency pattern).
+_STEM_MIN, _STEM_MAX = 2, 16
 _PLACE_BEFORE_NAME = re.compile(r"(?:省|市|县|区|州|旗|镇|乡)$")
 _LINE = re.compile(r"[^\n]+")
 _WRAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*\n[ \t]*(?=[\u4e00-\u9fff])")
@@ -112,8 +114,9 @@ class AgencyFinder:
         suffixes = sorted(config["agency_suffixes"], key=len, reverse=True)
         alternation = "|".join(map(re.escape, suffixes))
         self.agency_pattern = re.compile(
-            r"[\u4e00-\u9fff]{2,16}?(?:" + alternation + ")"
+            rf"[\u4e00-\u9fff]{{{_STEM_MIN},{_STEM_MAX}}}?(?:" + alternation + ")"
         )
+        self._suffix = re.compile(alternation)
         self.suffix_end = re.compile("(?:" + alternation + ")$")
         settings = config.get("agencies") or {}
         self.not_agencies = frozenset(settings.get("not_agencies") or ())
@@ -361,7 +364,7 @@ class AgencyFinder:
         last_end = -1
         # Hard-wrapped lines (PDF text) break names: 衡\n阳市教育局.
         text = _WRAP.sub("", text[: min(end, self.body_chars)])
-        for m in self.agency_pattern.finditer(text):
+        for m in self._mentions(text):
             name = _LEADING_FUNCTION.sub("", m.group())
             if names and m.start() == last_end and _PLACE_BEFORE_NAME.search(names[-1]):
                 names[-1] += name
@@ -383,6 +386,28 @@ class AgencyFinder:
             if inner:
                 counts[max(inner, key=len)] += counts.pop(name)
         return counts
+
+    def _mentions(self, text: str) -> list[re.Match[str]]:
+        """What ``agency_pattern.finditer(text)`` finds, tried only where a name can
+        start: 2-16 characters before a suffix (the lazy stem makes re try 15
+        lengths at every position)."""
+        found: list[re.Match[str]] = []
+        pos = tried = 0  # tried: positions below it are known not to start a name
+        while True:
+            suffix = self._suffix.search(text, max(pos, tried) + _STEM_MIN)
+            if suffix is None:
+                return found
+            q = suffix.start()
+            # A name with a later suffix starts after this suffix's window begins.
+            m = None
+            for start in range(max(pos, tried, q - _STEM_MAX), q - _STEM_MIN + 1):
+                m = self.agency_pattern.match(text, start)
+                if m is not None:
+                    break
+            tried = max(tried, q - _STEM_MIN + 1)
+            if m is not None:
+                found.append(m)
+                pos = tried = m.end()
 
     # -- names ----------------------------------------------------------------------
     def clean(self, name: str, body: bool = False) -> str | None:
