@@ -28,6 +28,9 @@ CHINESE = rf"[{CN_DIGITS}{CN_SCALES}几]+"
 # Mixed: Arabic then a scale, optionally with a colloquial tail digit (13万2 = 132000).
 MIXED = rf"(?:{ARABIC})[万亿千](?:\d(?![\d.]))?"
 NUMERAL = rf"{MIXED}|{ARABIC}|{CHINESE}"
+# The first character of every NUMERAL (each form starts with a digit or with one of
+# CHINESE's characters).
+NUMERAL_START = rf"[\d{CN_DIGITS}{CN_SCALES}几]"
 
 # What cn2an (the installed version) does with forms that reports use; each row is a
 # regression test, and each wrong or refused form is handled before cn2an is called.
