@@ -26,7 +26,12 @@ class Record:
     """Mixin giving dataclasses a JSON-ready round trip."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(
+                f.name for f in dataclasses.fields(self)
+            )
+        return {name: _dump(getattr(self, name)) for name in names}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]):
@@ -38,13 +43,22 @@ class Record:
         return cls(**kwargs)
 
 
+# Field names per record class (``dataclasses.fields`` is slow to call per object).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+# Values that dump as themselves: a record holds thousands of them (token spans,
+# the offset map), and checking their exact type first skips a call for each.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _dump(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, (list, tuple)):
-        return [_dump(v) for v in value]
+        return [v if type(v) in _PLAIN else _dump(v) for v in value]
     if isinstance(value, dict):
-        return {k: _dump(v) for k, v in value.items()}
+        return {k: v if type(v) in _PLAIN else _dump(v) for k, v in value.items()}
     return value
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SAMPLE, make_report
+from conftest import ROOT, SAMPLE, make_report
 
 from nlp.io.readers import read_document
-from nlp.stages.normalize import Cleaner
+from nlp.stages.normalize import (
+    _EDGE_NEWLINES,
+    _INNER_SPACE,
+    Cleaner,
+    edge_spaces,
+    inner_spaces,
+)
 
 
 @pytest.mark.parametrize(
@@ -125,3 +131,19 @@ def test_text_converted_from_a_pdf_is_joined_like_a_pdf(loaded):
     assert "2024年,区政府办代表区政府受理政府信息公开申请17件" in text
     assert "严格执行“分级审核、先审后发”程序" in text
     assert "- 1 -" not in text
+
+
+_TEXTS = [
+    path.read_text(encoding="utf-8", errors="replace")
+    for path in sorted((ROOT / "corpora").rglob("*"))
+    if path.suffix in (".txt", ".md", ".html", ".htm") and path.is_file()
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*_TEXTS, "", " \t\n", "\n\n 中 文 1 2 、 。 \n", "\u3000a\u3000", "x\xa0\xa0中 "],
+)
+def test_space_scans_are_the_patterns_they_replace(text):
+    assert inner_spaces(text) == [m.span() for m in _INNER_SPACE.finditer(text)]
+    assert edge_spaces(text) == [m.span() for m in _EDGE_NEWLINES.finditer(text)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from nlp.corpus_steps.cross_year import compact, cross_year_checks
-from nlp.stages.meta.agency import agency_groups
+from nlp.stages.meta.agency import _same_place, agency_groups, agency_key
 
 
 @pytest.mark.parametrize(
@@ -22,6 +24,35 @@ from nlp.stages.meta.agency import agency_groups
 def test_agency_groups(a, b, same):
     groups = agency_groups([a, b])
     assert (groups[a] == groups[b]) is same
+
+
+def _groups_pairwise(names):
+    """agency_groups as it was first written: each key against every earlier group."""
+    keys = {name: agency_key(name) for name in names if name}
+    canonical = {}
+    for key in sorted(set(keys.values()), key=len):
+        match = next((c for c in canonical.values() if _same_place(key, c)), None)
+        canonical[key] = match or key
+    return {name: canonical[key] for name, key in keys.items()}
+
+
+def test_agency_groups_same_as_pairwise():
+    # Nested places whose shorter forms are groups of their own (东区 in 铁东区),
+    # with and without a government suffix or a department.
+    places = ["江苏省", "淮安市", "洪泽区", "铁东区", "东区", "四平市", "乐清市"]
+    places += ["兴华乡", "锡山区", "无锡市", "西区", "解放街道", "平潭县", "县", "区"]
+    tails = ["", "人民政府", "教育局", "司法局", "管委会", "办事处", "街道"]
+    rng = random.Random(7)
+    names = sorted(
+        {
+            "".join(rng.choice(places) for _ in range(rng.randint(0, 4)))
+            + rng.choice(tails)
+            for _ in range(3000)
+        }
+    )
+    groups = agency_groups(names)
+    assert groups == _groups_pairwise(names)
+    assert len(set(groups.values())) < len(set(map(agency_key, names)))
 
 
 def _cell(indicator, value, row="行", column=None, status="ok", start=0):

@@ -5,15 +5,47 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import GOLD, make_report
+from conftest import GOLD, ROOT, make_report
 
 from nlp.evaluation.scorers import fold
 from nlp.records import Source
 from nlp.stages.meta import MetaExtractor
 from nlp.stages.meta.agency import same_agency
 from nlp.stages.meta.agency_finder import abbreviates
+from nlp.stages.meta.stage import _TITLE, prose_titles
 
 HELDOUT = GOLD.parent / "heldout"
+
+
+def _corpus_texts():
+    for path in sorted((ROOT / "corpora").rglob("*")):
+        if path.suffix in (".txt", ".md", ".html", ".htm") and path.is_file():
+            yield path.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *_corpus_texts(),
+        # spaces and tabs before the year; a title whose first year is not its own
+        "某某县 \t 2019年政府信息公开工作年度报告",
+        "发布 2018-2019 某县教育局2019年度政府信息公开工作报告",
+        "x" * 45 + "2020年政府信息公开年报" + "y" * 39 + "2021年2022年政务公开报告",
+    ],
+)
+def test_prose_titles_are_the_title_pattern_matches(text):
+    for end in (1500, len(text)):
+        expected = [(m.span(), m.groups()) for m in _TITLE.finditer(text, 0, end)]
+        assert [(m.span(), m.groups()) for m in prose_titles(text, end)] == expected
+
+
+def test_agency_mentions_are_the_agency_pattern_matches():
+    finder = MetaExtractor().initialize().agencies
+    texts = [*_corpus_texts(), "衡阳市教育局和县人民政府办公室" * 3, "局" * 40]
+    for text in texts:
+        expected = [m.span() for m in finder.agency_pattern.finditer(text)]
+        assert [m.span() for m in finder._mentions(text)] == expected
+
 
 GOLD_FILES = [
     pytest.param(p, id=p.name.split(".gold")[0])

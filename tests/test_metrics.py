@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import make_report
+from conftest import ROOT, make_report
 
 from nlp.records import Cell, Metric, Report, Section, Table
 from nlp.stages.checks import TextTableChecker as TableLinker
@@ -520,3 +520,16 @@ def test_channel_named_by_the_heading_frames_its_figures(extractor):
 def test_traditional_script_word_for_online_requests(extractor):
     got = _got(extractor, "处理依申请公开网路申请1件。", template="pre2019")
     assert got[0][3] == "pre.apply.online"
+
+
+def test_figure_candidates_are_the_pattern_matches():
+    extractor = MetricExtractor().initialize()
+    texts = [
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in sorted((ROOT / "corpora").rglob("*"))
+        if path.suffix in (".txt", ".md", ".html") and path.is_file()
+    ]
+    texts += ["共1,234件,增长12.5%", "三百二十余件。十几万人次", "12.3.4 5万2"]
+    for text in texts:
+        expected = [m.span() for m in extractor.candidate.finditer(text)]
+        assert [m.span() for m in extractor._candidates(text)] == expected

@@ -13,7 +13,8 @@ import subprocess
 import sys
 
 # Loaded by a stage only for the documents that need them (a reader per format,
-# opencc for traditional characters), or never at run time (jieba is the
+# opencc for traditional characters, cn2an for the first pure Chinese numeral), or
+# never at run time (jieba is the
 # reference segmenter, datasketch and spacy are gone from the run-time path).
 NOT_AT_STARTUP = (
     "sklearn",
@@ -26,6 +27,7 @@ NOT_AT_STARTUP = (
     "pypdfium2",
     "pdfplumber",
     "opencc",
+    "cn2an",
 )
 EXTRAS = ("torch", "transformers", "pyspark")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from conftest import ROOT
@@ -13,7 +14,7 @@ from nlp.errors import ConfigError
 from nlp.records import Meta, Report, Source
 from nlp.stages.tables import TableParser
 from nlp.stages.tables.streams import Constraint, solve, split_row
-from nlp.stages.tables.view import Fold, TextView, ZoneReader
+from nlp.stages.tables.view import PUNCT, Fold, LabelMatcher, TextView, ZoneReader
 
 
 @pytest.fixture(scope="module")
@@ -538,6 +539,36 @@ def test_traditional_characters(parser):
     assert (
         cells["t3.new.total"].value == 21 and cells["t3.carried_out.natural"].value == 0
     )
+
+
+# ------------------------------------------------------------------ label matcher
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一、收到申请数：本年新收、政府信息公开申请数量 12",
+        "（一）本年新收,政府信息公开申请数量；上年结转政府信息公开申请数量",
+        "本年新收政府信息公开申请数、、量",  # two marks in a row: no match across them
+        "本年新收\uffff政府信息公开申请数量",  # the stand-in itself in the text
+    ],
+)
+def test_label_matcher_allows_one_mark_between_characters(text):
+    labels = ["本年新收政府信息公开申请数量", "政府信息公开申请数量", "收到申请数"]
+    matcher = LabelMatcher([(label, label) for label in labels], Fold())
+    view = TextView(text, 0, len(text), Fold())
+    # What the matcher means: each label, longest first, one optional mark between
+    # its characters, matched on the view as it is.
+    mark = "[" + re.escape(PUNCT) + "]?"
+    reference = re.compile(
+        "|".join(
+            mark.join(map(re.escape, key))
+            for key in sorted(matcher.payloads, key=len, reverse=True)
+        )
+    )
+    expected = [(m.start(), m.end()) for m in reference.finditer(view.s)]
+    assert [(h.core_start, h.end) for h in matcher.find(view)] == expected
+    assert expected or "、、" in text
 
 
 # ------------------------------------------------------------------ stream splitter

@@ -35,6 +35,9 @@ _MULTI_SPACE = re.compile(r"(?<=[^\s])[ \t\u00a0]{2,}(?=[^\s])")
 _LINE_EDGE_SPACE = re.compile(r"^[ \t\u00a0]+|[ \t\u00a0]+$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
 _EDGE_NEWLINES = re.compile(r"\A\s+|\s+\Z")
+# A run of the spaces _INNER_SPACE deletes: each of its matches is one whole run
+# (its look-behind and look-ahead exclude those spaces), so it is tried only there.
+_SPACE_RUN = re.compile(r"[ \t\u00a0]+")
 # Frequent characters that exist only in traditional script.
 _TRADITIONAL = frozenset(
     "們於與會這個資訊開請條報務縣區機關為發對時說國際經濟體訂點號屬錄處歲"
@@ -162,12 +165,12 @@ class Cleaner(Stage):
     def _normalise(self, mapped: MappedText, fmt: str) -> None:
         mapped.replace_chars(_NFKC_CANDIDATES, _nfkc)
         mapped.delete(m.span() for m in re.finditer(r"\r", mapped.text))
-        if sum(1 for ch in set(mapped.text) if ch in _TRADITIONAL) >= 3:
+        if len(_TRADITIONAL.intersection(mapped.text)) >= 3:
             _to_simplified(mapped)
         mapped.delete(m.span() for m in _LINE_EDGE_SPACE.finditer(mapped.text))
         if fmt == "pdf" or _hard_wrapped(mapped.text):
             mapped.delete(_pdf_line_joins(mapped.text, self.line_start_heading))
-        mapped.delete(m.span() for m in _INNER_SPACE.finditer(mapped.text))
+        mapped.delete(inner_spaces(mapped.text))
         mapped.delete(
             (m.start() + 1, m.end()) for m in _MULTI_SPACE.finditer(mapped.text)
         )
@@ -176,7 +179,7 @@ class Cleaner(Stage):
             for m in _BLANK_LINES.finditer(mapped.text)
             if not _before_value_line(mapped.text, m.end())
         )
-        mapped.delete(m.span() for m in _EDGE_NEWLINES.finditer(mapped.text))
+        mapped.delete(edge_spaces(mapped.text))
 
 
 class SpamMatcher:
@@ -227,6 +230,31 @@ class SpamMatcher:
             lead = self.leading.search(raw, max(0, s - 3), s)
             result.append((lead.start() if lead else s, e))
         return result
+
+
+def inner_spaces(text: str) -> list[tuple[int, int]]:
+    """The spans of ``_INNER_SPACE.finditer(text)``, tried at each run of spaces."""
+    spans = []
+    for run in _SPACE_RUN.finditer(text):
+        m = _INNER_SPACE.match(text, run.start())
+        if m is not None:
+            spans.append(m.span())
+    return spans
+
+
+def edge_spaces(text: str) -> list[tuple[int, int]]:
+    """The spans of ``_EDGE_NEWLINES.finditer(text)``: the white space the text
+    starts and ends with (``str.strip`` and ``\\s`` agree on what that is)."""
+    stripped = text.lstrip()
+    if not stripped:
+        return [(0, len(text))] if text else []
+    spans = []
+    if len(stripped) < len(text):
+        spans.append((0, len(text) - len(stripped)))
+    end = len(text.rstrip())
+    if end < len(text):
+        spans.append((end, len(text)))
+    return spans
 
 
 def _before_value_line(text: str, end: int) -> bool:

@@ -79,10 +79,17 @@ class MappedText:
         if not edits:
             return
         if all(len(new) == e - s for s, e, new in edits):
-            chars = list(self.text)
+            # The map stays as it is; the text is joined from slices (a list of
+            # every character cost more than the edits).
+            text = self.text
+            parts: list[str] = []
+            pos = 0
             for s, e, new in edits:
-                chars[s:e] = new
-            self.text = "".join(chars)
+                parts.append(text[pos:s])
+                parts.append(new)
+                pos = e
+            parts.append(text[pos:])
+            self.text = "".join(parts)
             return
         pieces: list[str] = []
         runs: list[tuple[int, int, int]] = []

@@ -33,8 +33,22 @@ def agency_groups(names: list[str]) -> dict[str, str]:
     """
     keys = {name: agency_key(name) for name in names if name}
     canonical: dict[str, str] = {}
+    roots: set[str] = set()  # keys that are their own group, each a shorter key's
     for key in sorted(set(keys.values()), key=len):
-        match = next((c for c in canonical.values() if _same_place(key, c)), None)
+        # A key joins the shortest earlier group it only adds places in front of.
+        # Such a group's key is a suffix of this key, so the suffixes are looked up
+        # shortest first (the order the groups were made in): linear in the names,
+        # where comparing with every group was quadratic.
+        match = next(
+            (
+                key[start:]
+                for start in range(len(key) - 3, 0, -1)
+                if key[start:] in roots and _same_place(key, key[start:])
+            ),
+            None,
+        )
+        if match is None:
+            roots.add(key)
         canonical[key] = match or key
     return {name: canonical[key] for name, key in keys.items()}
 

@@ -51,6 +51,8 @@ _NOT_NAME = re.compile(
 _LEADING_FUNCTION = re.compile(
     r"^(?:依据|根据|按照|依照|通过|经过|联系|关于|请与|[并于在向对由经以及和与将把被从为据按即])+"
 )
+# How many characters of a name come before its suffix (the agency pattern).
+_STEM_MIN, _STEM_MAX = 2, 16
 _PLACE_BEFORE_NAME = re.compile(r"(?:省|市|县|区|州|旗|镇|乡)$")
 _LINE = re.compile(r"[^\n]+")
 _WRAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]*\n[ \t]*(?=[\u4e00-\u9fff])")
@@ -112,8 +114,9 @@ class AgencyFinder:
         suffixes = sorted(config["agency_suffixes"], key=len, reverse=True)
         alternation = "|".join(map(re.escape, suffixes))
         self.agency_pattern = re.compile(
-            r"[\u4e00-\u9fff]{2,16}?(?:" + alternation + ")"
+            rf"[\u4e00-\u9fff]{{{_STEM_MIN},{_STEM_MAX}}}?(?:" + alternation + ")"
         )
+        self._suffix = re.compile(alternation)
         self.suffix_end = re.compile("(?:" + alternation + ")$")
         settings = config.get("agencies") or {}
         self.not_agencies = frozenset(settings.get("not_agencies") or ())
@@ -140,11 +143,14 @@ class AgencyFinder:
         source_title: str | None = None,
         file_name: str | None = None,
         title_pattern: re.Pattern[str] | None = None,
+        prose_titles: list[re.Match[str]] | None = None,
     ) -> AgencyResult:
+        """``prose_titles``: the matches of ``title_pattern`` in ``text[:1500]`` when
+        the caller has them already."""
         body_end = self._body_end(text)
         body = self._body_names(text, body_end)
         found = self._stated(
-            title, header, text, source_title, file_name, title_pattern
+            title, header, text, source_title, file_name, title_pattern, prose_titles
         )
         found += self._signature(text, body_end)
         valid: list[Candidate] = []
@@ -261,6 +267,7 @@ class AgencyFinder:
         source_title: str | None,
         file_name: str | None,
         title_pattern: re.Pattern[str] | None,
+        prose_titles: list[re.Match[str]] | None = None,
     ) -> list[Candidate]:
         found: list[Candidate] = []
         in_text = title is not None and title.string is text
@@ -285,7 +292,9 @@ class AgencyFinder:
         if labelled:
             found.append(Candidate(labelled.group(1), "labelled", labelled.span(1)))
         if title_pattern is not None:
-            for m in title_pattern.finditer(text[:1500]):
+            if prose_titles is None:
+                prose_titles = list(title_pattern.finditer(text, 0, 1500))
+            for m in prose_titles:
                 if in_text and m.start() == title.start():
                     continue
                 found += self._from_title(m, "prose_title", True)
@@ -355,7 +364,7 @@ class AgencyFinder:
         last_end = -1
         # Hard-wrapped lines (PDF text) break names: 衡\n阳市教育局.
         text = _WRAP.sub("", text[: min(end, self.body_chars)])
-        for m in self.agency_pattern.finditer(text):
+        for m in self._mentions(text):
             name = _LEADING_FUNCTION.sub("", m.group())
             if names and m.start() == last_end and _PLACE_BEFORE_NAME.search(names[-1]):
                 names[-1] += name
@@ -377,6 +386,28 @@ class AgencyFinder:
             if inner:
                 counts[max(inner, key=len)] += counts.pop(name)
         return counts
+
+    def _mentions(self, text: str) -> list[re.Match[str]]:
+        """What ``agency_pattern.finditer(text)`` finds, tried only where a name can
+        start: 2-16 characters before a suffix (the lazy stem makes re try 15
+        lengths at every position)."""
+        found: list[re.Match[str]] = []
+        pos = tried = 0  # tried: positions below it are known not to start a name
+        while True:
+            suffix = self._suffix.search(text, max(pos, tried) + _STEM_MIN)
+            if suffix is None:
+                return found
+            q = suffix.start()
+            # A name with a later suffix starts after this suffix's window begins.
+            m = None
+            for start in range(max(pos, tried, q - _STEM_MAX), q - _STEM_MIN + 1):
+                m = self.agency_pattern.match(text, start)
+                if m is not None:
+                    break
+            tried = max(tried, q - _STEM_MIN + 1)
+            if m is not None:
+                found.append(m)
+                pos = tried = m.end()
 
     # -- names ----------------------------------------------------------------------
     def clean(self, name: str, body: bool = False) -> str | None:

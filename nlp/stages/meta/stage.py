@@ -23,6 +23,39 @@ _TITLE = re.compile(
     r"(?P<post>[^\s,。:;()《》“”|]{0,24}?)\s*(?:政府)?(?:信息公开|政务公开)[^\n。,]{0,14}?"
     r"(?:年度)?\s*(?:工作)?\s*(?:年度)?\s*(?:报告|年报)"
 )
+# What every title has: a year and 年. Its start is at most 40 characters (``pre``)
+# and the spaces or tabs before the year ahead of the year.
+_TITLE_YEAR = re.compile(_YEAR + r"\s*年")
+_TITLE_REACH = 40
+
+
+def prose_titles(text: str, end: int) -> list[re.Match[str]]:
+    """What ``_TITLE.finditer(text, 0, end)`` finds, tried only where a title can
+    start: before a year followed by 年 (the pattern's lazy ``pre`` makes re try 40
+    extensions at every position of the text)."""
+    found: list[re.Match[str]] = []
+    pos = tried = 0  # tried: positions below it are known not to start a title
+    while True:
+        year = _TITLE_YEAR.search(text, max(pos, tried), end)
+        if year is None:
+            return found
+        q = year.start()
+        lo = q
+        while lo > 0 and text[lo - 1] in " \t":
+            lo -= 1
+        # A title using a later year starts after this year's window begins, so the
+        # windows, taken in order, see every start in order.
+        m = None
+        for start in range(max(pos, tried, lo - _TITLE_REACH), q + 1):
+            m = _TITLE.match(text, start, end)
+            if m is not None:
+                break
+        tried = q + 1
+        if m is not None:
+            found.append(m)
+            pos = tried = m.end()
+
+
 _PERIOD = re.compile(
     r"(?:统计期限|统计时限|统计期|统计限|统计时间|数据均为|数据统计)[^。]{0,12}?"
     + _YEAR
@@ -73,7 +106,8 @@ class MetaExtractor(Stage):
         header = "\n".join(r.text for r in report.removals if r.kind == "header")
         meta = report.meta
         in_header = _TITLE.search(header)
-        title = in_header or _TITLE.search(text, 0, 1500)
+        titles = prose_titles(text, 1500)
+        title = in_header or (titles[0] if titles else None)
         title_in_text = title is not None and in_header is None
         year = None
         if title:
@@ -96,6 +130,7 @@ class MetaExtractor(Stage):
             report.source.title,
             Path(report.source.path).name,
             _TITLE,
+            titles,
         )
         meta.agency, meta.agency_printed = found.name, found.printed
         meta.agency_source, meta.agency_candidates = found.source, found.candidates

@@ -19,13 +19,14 @@ from ...config import load_config
 from ...errors import ConfigError, Errors
 from ...pipeline.registry import Stage, stage
 from ...records import Metric, Report, Section
-from ...text.numerals import NUMERAL, parse_numeral
+from ...text.numerals import NUMERAL, NUMERAL_START, parse_numeral
 from ..meta.agency_finder import abbreviates
 from ..meta.era import era_rules
 from .mapping import IndicatorMapper, MappingInput
 from .numbers import Quantity, quantity_from_parts
 
 _ASCII_DIGIT = re.compile(r"\d")
+_NUMERAL_START = re.compile(NUMERAL_START)
 _SENTENCE_END = re.compile(r"[。;!?\n]")
 # The sentence whose frame a figure's rules may read ends at 。 (a ; inside it goes on:
 # 收到申请20件,均已登记;已全部办结19件).
@@ -179,7 +180,7 @@ class MetricExtractor(Stage):
         boundaries = [m.start() for m in self.boundary.finditer(text)]
         found: list[_Found] = []
         previous_end = 0
-        candidates = list(self.candidate.finditer(text))
+        candidates = self._candidates(text)
         # Where the next figure with a unit starts (a bare 1万 after 超 is part of the
         # predicate of the figure before it, not a figure of its own).
         with_unit = [m.start() for m in candidates if m["unit"]]
@@ -198,6 +199,22 @@ class MetricExtractor(Stage):
                 previous_end = item.end if item.end <= next_start else item.unit_end
         report.metrics = self._metrics(report, found)
         return report
+
+    def _candidates(self, text: str) -> list[re.Match[str]]:
+        """What ``self.candidate.finditer(text)`` finds, tried only where a numeral
+        starts (the pattern opens with look-behinds, so re tried it everywhere)."""
+        found: list[re.Match[str]] = []
+        pos = 0
+        while True:
+            start = _NUMERAL_START.search(text, pos)
+            if start is None:
+                return found
+            match = self.candidate.match(text, start.start())
+            if match is None:
+                pos = start.start() + 1
+            else:
+                found.append(match)
+                pos = match.end()
 
     def _out_of_scope(self, phrase: str, report: Report) -> bool:
         """A scope cue names part of the reporting body (县直各单位…), or another

@@ -20,6 +20,7 @@ from ...errors import ConfigError, Errors
 from ...pipeline.registry import Stage, stage
 from ...records import Report, Section
 from ...text.markers import Numbering, numbering
+from ...text.scan import finditer_near, lazy_prefix_anchor
 from .title_rules import HeadingRules
 
 _NEWLINE_SPACE = re.compile(r"\s*\n\s*")
@@ -93,6 +94,10 @@ class HeadingFinder:
             tables = config["tables"]
             self._table_captions = [re.compile(p) for p in tables["captions"]]
             self._stat_captions = [re.compile(p) for p in tables["stat_captions"]]
+            # A caption opening with a lazy prefix is tried only before its literal.
+            self._stat_anchors = [
+                lazy_prefix_anchor(p) for p in tables["stat_captions"]
+            ]
         except (KeyError, TypeError, ValueError, re.error) as e:
             raise ConfigError(Errors.E600.format(path=path, detail=e)) from e
         self.rules = HeadingRules(config)
@@ -227,8 +232,12 @@ class HeadingFinder:
         )
         stat_spans = sorted(
             (m.start(), m.end())
-            for pattern in self._stat_captions
-            for m in pattern.finditer(text)
+            for pattern, anchor in zip(self._stat_captions, self._stat_anchors)
+            for m in (
+                pattern.finditer(text)
+                if anchor is None
+                else finditer_near(pattern, text, *anchor)
+            )
         )
         headings: list[Heading] = []
         stack: list[_Frame] = []

@@ -105,6 +105,12 @@ class HeadingRules:
                         self._templates.append((label, skeleton))
         except (re.error, TypeError, ValueError, AttributeError) as e:
             raise ConfigError(Errors.E600.format(path=path, detail=e)) from e
+        # One matcher per template heading: it indexes the template once, and each
+        # title is compared as its first sequence (what SequenceMatcher caches).
+        self._template_matchers = [
+            (label, template, SequenceMatcher(None, "", template))
+            for label, template in self._templates
+        ]
         self._template_cache: dict[str, str | None] = {}
         self._cache: dict[str, RuleResult] = {}
 
@@ -170,11 +176,22 @@ class HeadingRules:
         found = None
         if skeleton:
             best = 0.0
-            for label, template in self._templates:
+            floor = self.template_similarity
+            for label, template, matcher in self._template_matchers:
                 if skeleton == template:
                     found, best = label, 1.0
                     break
-                ratio = SequenceMatcher(None, skeleton, template).ratio()
+                # The quick ratios bound the ratio from above: a template that
+                # cannot beat the best so far, or reach the threshold, is skipped
+                # (the first template of the highest ratio still wins).
+                matcher.set_seq1(skeleton)
+                bound = matcher.real_quick_ratio()
+                if bound <= best or bound < floor:
+                    continue
+                bound = matcher.quick_ratio()
+                if bound <= best or bound < floor:
+                    continue
+                ratio = matcher.ratio()
                 if ratio > best:
                     found, best = label, ratio
             if best < self.template_similarity:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
+from typing import Any
 
 from ...text.fold import Fold
 from .view import PUNCT, Hit, TextView, Token, ZoneReader
@@ -60,6 +61,11 @@ class Observed:
     @cached_property
     def context_grams(self) -> set[str]:
         return _bigrams(self.context_key)
+
+    @cached_property
+    def hit_payloads(self) -> list[Any]:
+        """The payloads of every hit, in one list (asked once per template row)."""
+        return [payload for hit in self.hits for payload in hit.payloads]
 
 
 def key(text: str) -> str:
@@ -296,7 +302,7 @@ class LabelScorer:
 
     def similarity(self, observed: Observed, row: int, payload: object) -> float:
         """1.0 for an exact label hit, else the best bigram recall of a label."""
-        if any(payload in h.payloads for h in observed.hits):
+        if payload in observed.hit_payloads:
             return 1.0
         context = observed.context_key
         if not context:

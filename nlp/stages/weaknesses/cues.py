@@ -105,9 +105,13 @@ class CueCategorizer:
         particles = str(config.get("cue_particles", "的之"))
         words = sorted({**self.lookup, **self.defects}, key=len, reverse=True)
         try:
+            # Each alternative starts with its word's first character and names
+            # itself by an empty group at its end: the compiled pattern then skips
+            # every position no cue word starts at (a group in front would hide the
+            # first characters from the regex engine and try every word everywhere).
             self.regex = re.compile(
                 "|".join(
-                    f"(?P<c{i}>{_particled(w, particles)})" for i, w in enumerate(words)
+                    f"{_particled(w, particles)}(?P<c{i}>)" for i, w in enumerate(words)
                 )
             )
         except re.error as e:  # pragma: no cover - the words are escaped
