@@ -91,9 +91,11 @@ def deadline(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def iter_corpus(root: Path) -> list[Path]:
-    """Every input file under ``root`` (or ``root`` itself), in a stable order."""
-    return [item.path for item in plan_corpus(Path(root)).inputs]
+def iter_corpus(root: Path, follow_outside_links: bool = True) -> list[Path]:
+    """Every input file under ``root`` (or ``root`` itself), in a stable order. A
+    listing for library callers (the bench's replicated corpus is links): links
+    leading outside are followed unless asked not to; ``nlp.run`` does not."""
+    return [item.path for item in plan_corpus(Path(root), follow_outside_links).inputs]
 
 
 @dataclass
