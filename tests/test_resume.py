@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLE
 
-from nlp.pipeline.corpus import staging_for
-
 
 def _command(corpus: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "nlp.run", str(corpus), "--out", str(out)] + [
@@ -60,7 +58,7 @@ def test_interrupted_run_keeps_the_old_output_and_resume_finishes(
     assert _run(small, out).returncode == 0
     previous = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    staging = staging_for(out)
+    staging = out.parent / f".{out.name}.partial"  # written beside OUT
     process = subprocess.Popen(
         _command(corpus, out, "--jobs", "1"),
         cwd=ROOT,

@@ -69,10 +69,13 @@ def write_json(path: Path, data: Any, indent: int | None = 1) -> None:
 
 
 def dumps_record(record: dict[str, Any], pretty: bool = False) -> str:
-    """A record as written: compact (the C encoder), or indented when asked."""
+    """A record as written: on one line (the C encoder), or indented when asked.
+    The one-line form is ``json.dumps``'s default, which ``nlp.search``'s
+    ``record_sha256`` hashes: a record's hash is the same from docs/ and
+    corpus.jsonl."""
     if pretty:
         return json.dumps(record, ensure_ascii=False, indent=1)
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(record, ensure_ascii=False)
 
 
 def slim(record: dict[str, Any], records: str = "slim") -> dict[str, Any]:

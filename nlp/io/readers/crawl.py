@@ -333,11 +333,3 @@ def row_report(
         published=_string(item.date),
         row=item.row,
     )
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    """A CSV dump of ``rows`` (for tests and examples): header from the first row."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)

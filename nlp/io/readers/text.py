@@ -32,10 +32,8 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
             tried.append(name)
             try:
                 text = data.decode(name)
-            except UnicodeDecodeError as e:
-                raise IngestError(
-                    "decode", Errors.E102.format(path=path, detail=e)
-                ) from e
+            except UnicodeDecodeError:
+                break  # a BOM made by a flipped bit: try the other readings
             if reads_as_report(text):
                 return text, name
             break
