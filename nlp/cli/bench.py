@@ -143,7 +143,9 @@ def command_run(
 ) -> dict[str, Any]:
     out = work / f"out{jobs}"
     cmd = [sys.executable, "-m", "nlp.run", str(corpus), "--out", str(out)]
-    cmd += ["--jobs", str(jobs), "--no-progress"]
+    # The replicated corpus is links to the files of the corpus measured, which lie
+    # outside it: nlp.run skips such links unless told to follow them.
+    cmd += ["--jobs", str(jobs), "--no-progress", "--follow-outside-links"]
     if config:
         cmd += ["--config", config]
     status, seconds, memory = _spawn(
