@@ -112,10 +112,47 @@ def test_published_date_from_page_header(loaded):
 
 
 # -- the agency on shapes of page the gold does not have (invented names, real forms) --
-def _meta(text: str, title: str | None = None, path: str = "page.txt"):
+def _meta(
+    text: str,
+    title: str | None = None,
+    path: str = "page.txt",
+    **source,
+):
     report = make_report(text)
-    report.source = Source(path=path, sha256="", format="txt", title=title)
+    report.source = Source(path=path, sha256="", format="txt", title=title, **source)
     return MetaExtractor().initialize()(report).meta
+
+
+# A crawl dump named after one agency holds rows of many: a row's agency is never the
+# dump's file name, while a report file named so is read as its agency.
+DUMP_ROW_TEXT = "一、总体情况\n本年度,我局主动公开信息120条。\n"
+
+
+def test_a_dump_rows_agency_is_not_the_dump_file_name():
+    as_file = _meta(
+        DUMP_ROW_TEXT, path="江西省民政厅2019年政府信息公开工作年度报告.txt"
+    )
+    assert as_file.agency == "江西省民政厅"
+    as_row = _meta(
+        DUMP_ROW_TEXT, path="江西省民政厅2019年政府信息公开工作年度报告.csv", row=3
+    )
+    assert as_row.agency is None
+
+
+def test_year_and_date_from_a_dump_rows_title_and_date_columns():
+    meta = _meta(
+        DUMP_ROW_TEXT,
+        title="江西省民政厅2019年政府信息公开工作年度报告",
+        path="dump.jsonl",
+        row=1,
+        published="2020/1/20 09:30",
+    )
+    assert (meta.year, meta.published) == (2019, "2020-01-20")
+    assert meta.evidence.year is None  # not read from the text
+    # No title, a date only: the year before the date's (reports come out in Q1).
+    meta = _meta(DUMP_ROW_TEXT, path="dump.jsonl", row=2, published="2021-03-01")
+    assert (meta.year, meta.published) == (2020, "2021-03-01")
+    assert _meta(DUMP_ROW_TEXT, path="d.csv", row=4, published="n/a").published is None
 
 
 def test_agency_from_the_page_title_when_the_text_has_none():

@@ -84,7 +84,9 @@ class MetaExtractor(Stage):
     """Fill ``meta``: agency, year, template, published, with evidence offsets.
 
     Needs: ``text`` (and the header ``removals`` of crawled pages; ``source`` for the
-    page title and file name).
+    page title, the file name and a crawl dump's date column). A report read from a
+    row of a crawl dump (``source.row``) has no file name of its own: the dump's name
+    is not evidence of any one row's agency.
     Fills: ``meta``. The template is decided here and nowhere else (``era.py``).
     """
 
@@ -117,7 +119,15 @@ class MetaExtractor(Stage):
         if period:
             year = int(period.group(1))
             meta.evidence.year = [period.start(), period.end()]
-        meta.published = self._published(header, text)
+        meta.published = self._published(header, text) or _iso_date(
+            report.source.published
+        )
+        if year is None and report.source.title:
+            # The page title (an HTML <title>, a dump's title column) names the year
+            # when the text's own title is missing; it is not in the text: no span.
+            in_title = _TITLE.search(report.source.title)
+            if in_title:
+                year = int(in_title.group(2))
         if year is None:
             year = _most_mentioned_year(text[:3000], meta.published)
         if year is None and meta.published:
@@ -128,7 +138,7 @@ class MetaExtractor(Stage):
             header,
             text,
             report.source.title,
-            Path(report.source.path).name,
+            Path(report.source.path).name if report.source.row is None else None,
             _TITLE,
             titles,
         )
@@ -161,6 +171,21 @@ class MetaExtractor(Stage):
             if not tail[last.end() :].strip(" \n)。|"):
                 return _iso(*last.groups())
         return None
+
+
+_ISO_DATE = re.compile(r"((?:19|20)\d\d)[-/.年](\d{1,2})[-/.月](\d{1,2})")
+
+
+def _iso_date(value: str | None) -> str | None:
+    """A crawl dump's date (2020-01-20, 2020/1/20, 2020年1月20日, with or without a
+    time after it) as an ISO date; None when it is not one."""
+    m = _ISO_DATE.match((value or "").strip())
+    if not m:
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _most_mentioned_year(text: str, published: str | None) -> int | None:
