@@ -7,10 +7,13 @@ recognise real pages are in tests/test_ocr.py.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from nlp.cli.run import main as run_main
 from nlp.errors import IngestError
 from nlp.evaluation.scans import LEVELS, _degrade, edit_distance, seal_image
 from nlp.io.ocr.engine import Word
@@ -231,3 +234,15 @@ def test_a_scan_without_the_ocr_extra_says_how_to_install_it(image_pdf, monkeypa
     with pytest.raises(IngestError) as err:
         read_document(image_pdf)
     assert err.value.code == "E161"
+
+
+def test_nlp_run_no_ocr_fails_a_scan_with_E161(image_pdf, tmp_path, monkeypatch):
+
+    monkeypatch.delenv("NLP_OCR", raising=False)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    image_pdf.rename(corpus / "scan.pdf")
+    out = tmp_path / "out"
+    assert run_main([str(corpus), "--out", str(out), "--no-progress", "--no-ocr"]) == 1
+    record = json.loads(next((out / "docs").glob("*.json")).read_text("utf-8"))
+    assert [e["code"] for e in record["errors"]] == ["E161"]

@@ -172,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         help="do not write OUT/tables/*.parquet (the tidy tables; nlp.io.tables)",
     )
     parser.add_argument(
+        "--no-ocr",
+        action="store_true",
+        help="do not OCR PDF pages without a usable text layer: such a PDF fails "
+        "with E161 (the same as NLP_OCR=off; the ocr extra reads them)",
+    )
+    parser.add_argument(
         "--records",
         choices=("slim", "full"),
         default=None,
@@ -219,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         "-v", "--verbose", action="store_true", help="log warnings and debug detail"
     )
     args = parser.parse_args(argv)
+    if args.no_ocr:
+        # The PDF reader asks the environment, so worker processes see it too.
+        os.environ["NLP_OCR"] = "off"
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR)
     if not os.path.lexists(args.corpus):
         print(Errors.E300.format(path=args.corpus), file=sys.stderr)
