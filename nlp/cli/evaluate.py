@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import Errors, NlpError
 from ..evaluation import evaluate, format_table, scans
@@ -226,10 +227,7 @@ def _run_scans(args: argparse.Namespace) -> int:
             return 2
         print()
         print(scans.format_engines(table))
-        if args.scans_json:
-            args.scans_json.write_text(
-                json.dumps(table, ensure_ascii=False, indent=1), encoding="utf-8"
-            )
+        _write_json(args.scans_json, table)
         return 0
     if not args.scans:
         return 0
@@ -251,10 +249,7 @@ def _run_scans(args: argparse.Namespace) -> int:
         return 2
     print()
     print(scans.format_rows(table))
-    if args.scans_json:
-        args.scans_json.write_text(
-            json.dumps(table, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+    _write_json(args.scans_json, table)
     return 0
 
 
@@ -289,3 +284,11 @@ def _sample_beside(gold_dir: Path) -> Path:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _write_json(path: Path | None, data: Any) -> None:
+    """``data`` as indented JSON at ``path`` (nothing when no path was given)."""
+    if path is not None:
+        path.write_text(
+            json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
+        )

@@ -138,6 +138,24 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
         print(f"Tables: {out}/tables/{{{','.join(summary['tables'])}}}.parquet")
 
 
+def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
+    """``--config`` and ``--set``: which pipeline, and one stage's value changed (the
+    options every command that builds the pipeline takes)."""
+    parser.add_argument(
+        "--config",
+        default=None,
+        help="pipeline config (default: configs/pipeline.yaml)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="stages.STAGE.KEY=VALUE",
+        help="override a stage's config value (repeatable)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m nlp.run",
@@ -152,19 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs", type=int, default=1, help="worker processes (default: 1)"
     )
-    parser.add_argument(
-        "--config",
-        default=None,
-        help="pipeline config (default: configs/pipeline.yaml)",
-    )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="stages.STAGE.KEY=VALUE",
-        help="override a stage's config value (repeatable)",
-    )
+    add_pipeline_options(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
         "--no-tables",

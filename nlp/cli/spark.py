@@ -14,7 +14,7 @@ import logging
 import sys
 
 from ..errors import Errors, NlpError
-from .run import parse_overrides
+from .run import add_pipeline_options, parse_overrides
 
 try:  # PySpark is the optional ``spark`` extra: say how to get it, not a traceback.
     from ..spark.job import SparkSettings, run_spark
@@ -45,15 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         help="attempts per task before the job fails (spark.task.maxFailures)",
     )
     parser.add_argument("--partitions", type=int, default=None, help="input partitions")
-    parser.add_argument("--config", default=None, help="pipeline config")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="stages.STAGE.KEY=VALUE",
-        help="override a stage's config value (repeatable)",
-    )
+    add_pipeline_options(parser)
     parser.add_argument(
         "--conf",
         action="append",
