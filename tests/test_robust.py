@@ -268,10 +268,27 @@ def test_records_are_slim_unless_full_is_asked_for(tmp_path: Path):
     assert {
         k: v for k, v in a.items() if k not in ("tokens", "sentences", "config")
     } == {k: v for k, v in b.items() if k not in ("tokens", "sentences", "config")}
+    # What slim does not write is not computed: tokenize.v1 is not run, and says so.
+    assert _summary(slim)["stages_not_run"] == ["tokenize.v1"]
+    assert _summary(full)["stages_not_run"] == []
     # Compact JSON unless --pretty.
     assert "\n" not in (slim / "docs" / "ok.txt.json").read_text(encoding="utf-8")
     size_slim = (slim / "docs" / "ok.txt.json").stat().st_size
     assert size_slim < (full / "docs" / "ok.txt.json").stat().st_size * 0.8
+
+
+def test_a_stage_runs_unless_all_it_fills_is_discarded_and_unread():
+    # Nothing discarded: everything runs.
+    assert Pipeline.from_config().unneeded == frozenset()
+    # tokens and sentences thrown away and read by no later step: tokenize.v1 idles.
+    assert Pipeline.from_config(discard=("tokens", "sentences")).unneeded == {
+        "tokenize.v1"
+    }
+    # Only one of its fields discarded: it still runs.
+    assert Pipeline.from_config(discard=("tokens",)).unneeded == frozenset()
+    # A discarded field a later stage reads (sections, by every stage after
+    # segment.v1) keeps its stage running.
+    assert Pipeline.from_config(discard=("sections",)).unneeded == frozenset()
 
 
 def test_exit_codes(tmp_path: Path):

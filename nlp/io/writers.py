@@ -78,17 +78,17 @@ def dumps_record(record: dict[str, Any], pretty: bool = False) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
+# The fields ``--records slim`` leaves empty (the pipeline need not fill them).
+SLIM_EMPTY = ("tokens", "sentences")
+
+
 def slim(record: dict[str, Any], records: str = "slim") -> dict[str, Any]:
     """The record as written: ``slim`` leaves ``tokens`` and ``sentences`` empty
     (most of a record's size; the search index recomputes them), ``full`` keeps
     them."""
     if records == "full":
         return record
-    return {
-        **record,
-        "tokens": [],
-        "sentences": [],
-    }
+    return {**record, **{name: [] for name in SLIM_EMPTY}}
 
 
 def error_lines(record: dict[str, Any]) -> list[str]:

@@ -42,6 +42,7 @@ from ..io.readers import (
 )
 from ..io.readers.crawl import Columns
 from ..io.writers import (
+    SLIM_EMPTY,
     RunTally,
     SinkFactory,
     SpooledSummaries,
@@ -324,7 +325,14 @@ def run_corpus(
         out.is_dir() and (is_run_folder(out) or not any(out.iterdir()))
     ):
         raise RunUsageError(Errors.E125.format(path=out))
-    processor = Processor(config, plan.root, overrides, limits, columns)
+    processor = Processor(
+        config,
+        plan.root,
+        overrides,
+        limits,
+        columns,
+        discard=SLIM_EMPTY if records == "slim" else (),
+    )
     processor.load()  # a bad config or model is bad usage: raised before any write
     startup = time.perf_counter() - started
     staging = staging_for(out)
@@ -346,6 +354,8 @@ def run_corpus(
         "inputs": len(plan.inputs),
         "jobs": jobs,
         "records": records,
+        # Stages whose fields this run does not write (--records slim), not run.
+        "stages_not_run": sorted(processor.pipeline.unneeded),
         "limits": dataclasses.asdict(limits),
         "skipped": plan.skipped,
     }

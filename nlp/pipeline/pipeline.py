@@ -86,19 +86,48 @@ class Pipeline:
     timings: dict[str, StageTiming] = field(default_factory=dict)
     # Config values set on the command line (--set), recorded with every record.
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Record fields the caller throws away (``nlp.run --records slim``: tokens and
+    # sentences). A stage that fills only such fields, and nothing later needs, is
+    # not run (``unneeded``): its work would be discarded unread.
+    discard: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         registry.analyze([s.spec for s in [*self.stages, *self.corpus_steps]])
         self._provenance: Provenance | None = None
+        self.unneeded = self._unneeded()
+
+    def _unneeded(self) -> frozenset[str]:
+        """Names of the stages whose every field is discarded and read by no later
+        stage or corpus step."""
+        out = set()
+        for i, stage in enumerate(self.stages):
+            assigns = stage.spec.assigns
+            if not assigns or not all(
+                any(registry.covers(d, a) for d in self.discard) for a in assigns
+            ):
+                continue
+            later = [s.spec for s in self.stages[i + 1 :]] + [
+                s.spec for s in self.corpus_steps
+            ]
+            if not any(
+                registry.covers(a, need) or registry.covers(need, a)
+                for spec in later
+                for need in spec.requires
+                for a in assigns
+            ):
+                out.add(stage.name)
+        return frozenset(out)
 
     @classmethod
     def from_config(
         cls,
         path: str | Path | None = None,
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        discard: Iterable[str] = (),
     ) -> Pipeline:
         """Build from a pipeline config; ``overrides`` maps a stage name (or the short
-        name before ``.v``) to dotted config keys and values."""
+        name before ``.v``) to dotted config keys and values; ``discard`` names the
+        record fields the caller will not keep (see ``Pipeline.discard``)."""
         path = config_path(path or "pipeline")
         config = load_yaml(path)
         overrides = dict(overrides or {})
@@ -116,7 +145,12 @@ class Pipeline:
             raise PipelineError(
                 Errors.E018.format(path=path, detail=f"no stage named {sorted(unused)}")
             )
-        pipeline = cls(stages=stages, corpus_steps=steps, config=config)
+        pipeline = cls(
+            stages=stages,
+            corpus_steps=steps,
+            config=config,
+            discard=frozenset(discard),
+        )
         pipeline.overrides = {k: dict(v) for k, v in overrides.items()}
         for step in [*stages, *steps]:
             step.initialize()
@@ -184,6 +218,8 @@ class Pipeline:
         report.config = copy.deepcopy(self._provenance)
         failed: dict[str, str] = {}  # field -> the stage whose failure left it unset
         for stage in self.stages:
+            if stage.name in self.unneeded:
+                continue
             missing = next(
                 (
                     (need, failed[f])

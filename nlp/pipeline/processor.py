@@ -88,8 +88,11 @@ class Processor:
         overrides: dict[str, Any] | None = None,
         limits: Limits | None = None,
         columns: Columns | None = None,
+        discard: tuple[str, ...] = (),
     ):
         self.config = config
+        # Record fields the caller will not keep (``Pipeline.discard``).
+        self.discard = discard
         self.root = root
         self.overrides = overrides
         self.limits = limits or DEFAULT_LIMITS
@@ -100,7 +103,9 @@ class Processor:
     @property
     def pipeline(self) -> Pipeline:
         if self._pipeline is None:
-            self._pipeline = Pipeline.from_config(self.config, self.overrides)
+            self._pipeline = Pipeline.from_config(
+                self.config, self.overrides, self.discard
+            )
         return self._pipeline
 
     def load(self) -> Processor:

@@ -17,7 +17,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 # A dump whose worker dies this many times in a row without finishing a row is
 # given up (its remaining rows are not read).
 MAX_DEATHS_WITHOUT_PROGRESS = 3
+# Inputs sent to a worker ahead of the one it works on: it starts the next as soon as
+# it finishes one, instead of waiting for the parent (which shares the cores) to
+# answer. A task sent ahead and not started is given back if the worker is lost.
+IN_FLIGHT = 2
 
 
 def peak_rss_kib(field: str = "VmHWM") -> int | None:
@@ -112,10 +116,21 @@ def _worker_main(
 class _Slot:
     process: Any
     conn: Connection
-    task: tuple[int, Input, int] | None = None
+    # Tasks sent, in order; the first is the one the worker is on.
+    tasks: deque = field(default_factory=deque)
     last_seen: float = 0.0
     last_row: int = 0
     rows_this_task: int = 0
+
+    @property
+    def task(self) -> tuple[int, Input, int] | None:
+        return self.tasks[0] if self.tasks else None
+
+    def start(self, task: tuple[int, Input, int]) -> None:
+        """The worker begins ``task``: its progress is counted from here."""
+        self.last_seen = time.monotonic()
+        self.last_row = task[2] - 1
+        self.rows_this_task = 0
 
 
 class WorkerPool:
@@ -166,8 +181,9 @@ class WorkerPool:
         try:
             while True:
                 for slot in self.slots:
-                    if slot.task is None and queue:
-                        self._assign(slot, queue.popleft())
+                    while len(slot.tasks) < IN_FLIGHT and queue:
+                        if not self._assign(slot, queue.popleft(), queue):
+                            break
                 busy = [s for s in self.slots if s.task is not None]
                 if not busy:
                     break
@@ -192,21 +208,27 @@ class WorkerPool:
         now = time.monotonic()
         return max(0.05, min(self.hard_timeout - (now - s.last_seen) for s in busy))
 
-    def _assign(self, slot: _Slot, task: tuple[int, Input, int]) -> None:
-        slot.task = task
-        slot.last_seen = time.monotonic()
-        slot.last_row = task[2] - 1
-        slot.rows_this_task = 0
+    def _assign(self, slot: _Slot, task: tuple[int, Input, int], queue: deque) -> bool:
+        """Send ``task`` to ``slot``'s worker; False when it could not be sent."""
+        busy = bool(slot.tasks)
         try:
             slot.conn.send(task)
-        except (OSError, ValueError):  # the idle worker died: start the task afresh
+        except (OSError, ValueError):
+            if busy:  # the worker died on its task: _receive finds out, then _lost
+                queue.appendleft(task)
+                return False
+            # The idle worker died: start the task afresh on a new one.
             slot.process.kill()
             slot.process.join(5)
             slot.conn.close()
             fresh = self._spawn()
             self.slots[self.slots.index(slot)] = fresh
             self.replaced += 1
-            self._assign(fresh, task)
+            return self._assign(fresh, task, queue)
+        slot.tasks.append(task)
+        if not busy:
+            slot.start(task)
+        return True
 
     def _receive(self, slot: _Slot, queue: deque, deaths: dict[int, int]) -> None:
         try:
@@ -225,7 +247,9 @@ class WorkerPool:
         elif kind == "done":
             self.peak_rss_kib = max(self.peak_rss_kib, message[3] or 0)
             self.on_done(message[1], message[2])
-            slot.task = None
+            slot.tasks.popleft()
+            if slot.tasks:
+                slot.start(slot.tasks[0])
         elif kind == "fatal":
             raise RunAborted(message[2])
 
@@ -236,6 +260,8 @@ class WorkerPool:
         if slot.task is None:
             return
         index, item, _ = slot.task
+        # Sent ahead, never started: back to the front of the queue, in order.
+        queue.extendleft(reversed(list(slot.tasks)[1:]))
         code = slot.process.exitcode
         if slot.process.is_alive():
             slot.process.kill()
@@ -273,7 +299,7 @@ class WorkerPool:
                 queue.appendleft((index, item, row + 1))
             else:
                 self.on_done(index, "")
-        slot.task = None
+        slot.tasks.clear()
         fresh = self._spawn()
         self.slots[self.slots.index(slot)] = fresh
 
