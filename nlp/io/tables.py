@@ -16,6 +16,8 @@ tables from ``corpus.jsonl`` instead, so the tables always match the records.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import os
 import shutil
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..config import LOADED_VERSIONS, display_name
@@ -279,11 +282,24 @@ def _read_parts(parts: Path, documents: int) -> dict[str, list[pq.ParquetFile]] 
 def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
     """``out/tables/<name>.parquet`` from the workers' parts and the run's cross-year
     checks (``summary["cross_year"]``), or from ``corpus.jsonl`` when the parts do
-    not cover the run; the row count of each table."""
+    not cover the run; the row count of each table.
+
+    Rows are in input order (the order of ``corpus.jsonl``) whatever worker wrote
+    them, a document's cross-year checks after its own: the same corpus gives the
+    same tables with any number of jobs. Each worker's part is in input order (it
+    takes inputs from one ordered queue), so the parts are merged, not sorted; a
+    part that is not (a document a lost worker left, retried elsewhere) makes the
+    tables be rebuilt from ``corpus.jsonl``."""
     folder = Path(out) / "tables"
     parts = folder / PARTS
     found = _read_parts(parts, summary["documents"]) if parts.is_dir() else None
-    if found is None or summary.get("resumed"):
+    position = _input_order(Path(out) / "corpus.jsonl") if found else None
+    if (
+        found is None
+        or summary.get("resumed")
+        or position is None
+        or not all(_in_order(part, position) for part in found["reports"])
+    ):
         shutil.rmtree(parts, ignore_errors=True)
         return write_tables(out)
     schemas = table_schemas()
@@ -297,39 +313,141 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
         tally[1] += check.get("verdict") == "fail"
     for name in TABLE_NAMES:
         target = folder / f"{name}.parquet"
-        with pq.ParquetWriter(target, schemas[name], compression="zstd") as writer:
-            counts[name] = 0
-            for part in found[name]:
-                for i in range(part.num_row_groups):
-                    group = part.read_row_group(i)
-                    if name == "reports":
-                        group = _with_added_checks(group, added, keys)
-                    writer.write_table(group)
-                    counts[name] += group.num_rows
-            if name == "checks":
-                extra = [{**keys.get(c["doc_id"], {}), **c} for c in cross_year]
-                if extra:
-                    writer.write_table(
-                        pa.Table.from_pylist(extra, schema=schemas[name])
-                    )
-                    counts[name] += len(extra)
+        schema = schemas[name]
+        extra: dict[str, list[dict[str, Any]]] = {}
+        if name == "checks":  # the reports table came first and noted the keys
+            for c in cross_year:
+                extra.setdefault(c["doc_id"], []).append(
+                    {**keys.get(c["doc_id"], {}), **c}
+                )
+        counts[name] = _write_merged(
+            target,
+            schema,
+            found[name],
+            position,
+            extra,
+            added if name == "reports" else None,
+            keys,
+        )
     shutil.rmtree(parts, ignore_errors=True)
     return counts
+
+
+def _write_merged(
+    target: Path,
+    schema: pa.Schema,
+    parts: list[pq.ParquetFile],
+    position: dict[str, int],
+    extra: dict[str, list[dict[str, Any]]],
+    added: dict[str, list[int]] | None,
+    keys: dict[str, dict[str, Any]],
+) -> int:
+    """One table from the workers' ``parts``, merged into input order, each
+    document's ``extra`` rows after its own; report rows counting the ``added``
+    checks (and noting each document's ``keys``). The number of rows written."""
+    pending = sorted(extra, key=lambda doc: position.get(doc, len(position)))
+    buffer: list[pa.Table] = []
+    held = written = 0
+    with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+        for at, _doc, rows in heapq.merge(
+            *(_doc_runs(part, position) for part in parts), key=lambda run: run[0]
+        ):
+            while pending and position.get(pending[0], len(position)) < at:
+                buffer.append(
+                    pa.Table.from_pylist(extra[pending.pop(0)], schema=schema)
+                )
+            buffer.append(rows)
+            held += rows.num_rows
+            if held >= 4096:
+                written += _write_buffer(writer, buffer, added, keys)
+                held = 0
+        for doc in pending:
+            buffer.append(pa.Table.from_pylist(extra[doc], schema=schema))
+        written += _write_buffer(writer, buffer, added, keys)
+    return written
+
+
+def _write_buffer(
+    writer: pq.ParquetWriter,
+    buffer: list[pa.Table],
+    added: dict[str, list[int]] | None,
+    keys: dict[str, dict[str, Any]],
+) -> int:
+    if not buffer:
+        return 0
+    table = pa.concat_tables(buffer)
+    buffer.clear()
+    if added is not None:
+        table = _with_added_checks(table, added, keys)
+    writer.write_table(table)
+    return table.num_rows
+
+
+def _input_order(jsonl: Path) -> dict[str, int] | None:
+    """Each document's position in ``corpus.jsonl`` (which is in input order); None
+    when the file cannot be read. A record's line starts with its ``doc_id``
+    (``Report.to_dict``), so only that string is decoded."""
+    decoder = json.JSONDecoder()
+    prefix = '{"doc_id": '
+    order: dict[str, int] = {}
+    try:
+        with jsonl.open(encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                if line.startswith(prefix):
+                    doc_id = decoder.raw_decode(line, len(prefix))[0]
+                else:
+                    doc_id = json.loads(line)["doc_id"]
+                order.setdefault(doc_id, len(order))
+    except (OSError, ValueError, KeyError):
+        return None
+    return order
+
+
+def _in_order(part: pq.ParquetFile, position: dict[str, int]) -> bool:
+    """Whether a part's documents (its reports rows) come in input order."""
+    ids = part.read(columns=["doc_id"]).column(0).to_pylist()
+    places = [position.get(doc, -1) for doc in ids]
+    return -1 not in places and all(a < b for a, b in itertools.pairwise(places))
+
+
+def _doc_runs(
+    part: pq.ParquetFile, position: dict[str, int]
+) -> Iterator[tuple[int, str, pa.Table]]:
+    """(input position, doc_id, rows) for each run of one document's rows in a part,
+    in the part's order."""
+    for i in range(part.num_row_groups):
+        group = part.read_row_group(i)
+        ids = group.column("doc_id").to_pylist()
+        start = 0
+        for k in range(1, len(ids) + 1):
+            if k == len(ids) or ids[k] != ids[start]:
+                yield position[ids[start]], ids[start], group.slice(start, k - start)
+                start = k
 
 
 def _with_added_checks(
     group: pa.Table, added: dict[str, list[int]], keys: dict[str, dict[str, Any]]
 ) -> pa.Table:
     """Report rows counting the cross-year checks added at the end; the keys of
-    each document noted for the check rows."""
-    rows = group.to_pylist()
-    for row in rows:
-        keys[row["doc_id"]] = {f.name: row[f.name] for f in KEY_FIELDS}
-        more = added.get(row["doc_id"])
-        if more:
-            row["checks"] += more[0]
-            row["checks_failed"] += more[1]
-    return pa.Table.from_pylist(rows, schema=group.schema)
+    each document given such checks noted for their check rows."""
+    ids = group.column("doc_id").to_pylist()
+    hit = [k for k, doc in enumerate(ids) if doc in added]
+    if not hit:
+        return group
+    columns = {f.name: group.column(f.name).to_pylist() for f in KEY_FIELDS}
+    for k in hit:
+        keys[ids[k]] = {name: values[k] for name, values in columns.items()}
+    for column, which in (("checks", 0), ("checks_failed", 1)):
+        more = pa.array(
+            [added[doc][which] if doc in added else 0 for doc in ids],
+            type=group.schema.field(column).type,
+        )
+        index = group.schema.get_field_index(column)
+        total = pc.add(group.column(column), more)
+        group = group.set_column(index, group.schema.field(column), total)
+    return group
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:
