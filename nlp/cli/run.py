@@ -78,6 +78,22 @@ def run_defaults(path: Path | None) -> dict[str, Any]:
     return found
 
 
+def print_found(summary: dict[str, Any]) -> None:
+    """The failed documents (the first 15) and the counts of what was found."""
+    for failure in summary["failures"][:15]:
+        print(f"  FAILED {failure['doc_id']}: {failure['errors'][0]}")
+    if len(summary["failures"]) > 15:
+        print(f"  ... and {len(summary['failures']) - 15} more (see summary.json)")
+    c = summary["counts"]
+    print(
+        "Found: "
+        + ", ".join(
+            f"{c.get(k, 0)} {k}"
+            for k in ("sections", "tables", "cells", "metrics", "checks", "weaknesses")
+        )
+    )
+
+
 def print_summary(summary: dict[str, Any], out: Path) -> None:
     print(
         f"Read {summary['documents']} documents in {summary['seconds']:.2f}s: "
@@ -95,18 +111,7 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
             + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
             + " (see summary.json)"
         )
-    for failure in summary["failures"][:15]:
-        print(f"  FAILED {failure['doc_id']}: {failure['errors'][0]}")
-    if len(summary["failures"]) > 15:
-        print(f"  ... and {len(summary['failures']) - 15} more (see summary.json)")
-    c = summary["counts"]
-    print(
-        "Found: "
-        + ", ".join(
-            f"{c.get(k, 0)} {k}"
-            for k in ("sections", "tables", "cells", "metrics", "checks", "weaknesses")
-        )
-    )
+    print_found(summary)
     fails = {k: v for k, v in summary["check_verdicts"].items() if k.endswith(":fail")}
     if fails:
         print(

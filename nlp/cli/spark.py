@@ -14,7 +14,7 @@ import logging
 import sys
 
 from ..errors import Errors, NlpError
-from .run import add_pipeline_options, parse_overrides
+from .run import add_pipeline_options, parse_overrides, print_found
 
 try:  # PySpark is the optional ``spark`` extra: say how to get it, not a traceback.
     from ..spark.job import SparkSettings, run_spark
@@ -101,16 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{summary['docs_per_second']} docs/s)."
     )
     print(f"Processed: {summary['processed']}   Failed: {summary['failed']}")
-    for failure in summary["failures"][:15]:
-        print(f"  FAILED {failure['doc_id']}: {failure['errors'][0]}")
-    c = summary["counts"]
-    print(
-        "Found: "
-        + ", ".join(
-            f"{c.get(k, 0)} {k}"
-            for k in ("sections", "tables", "cells", "metrics", "checks", "weaknesses")
-        )
-    )
+    print_found(summary)
     print(f"Output: {args.out}/records/, {args.out}/tables/ (Parquet, by year)")
     return 0 if summary["failed"] == 0 else 1
 
