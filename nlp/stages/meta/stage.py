@@ -67,10 +67,13 @@ _PERIOD_LOOSE = re.compile(
     + _YEAR
     + r"\s*年\s*12\s*月\s*31\s*日"
 )
+# A date written with - / . or 年月: year, month, day.
+_DATE = r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})"
 _DATE_LABELLED = re.compile(
-    r"(?:发布时间|发布日期|公开日期|成文日期|时间)\s*[:：|\s]*\s*"
-    r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})"
+    r"(?:发布时间|发布日期|公开日期|成文日期|时间)\s*[:：|\s]*\s*" + _DATE
 )
+# A crawl dump's date column (a time may follow).
+_ISO_DATE = re.compile(_DATE)
 _DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
@@ -173,19 +176,11 @@ class MetaExtractor(Stage):
         return None
 
 
-_ISO_DATE = re.compile(r"((?:19|20)\d\d)[-/.年](\d{1,2})[-/.月](\d{1,2})")
-
-
 def _iso_date(value: str | None) -> str | None:
     """A crawl dump's date (2020-01-20, 2020/1/20, 2020年1月20日, with or without a
     time after it) as an ISO date; None when it is not one."""
     m = _ISO_DATE.match((value or "").strip())
-    if not m:
-        return None
-    year, month, day = (int(g) for g in m.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    return _iso(*m.groups()) if m else None
 
 
 def _most_mentioned_year(text: str, published: str | None) -> int | None:
