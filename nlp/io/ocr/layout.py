@@ -210,11 +210,16 @@ def _join(line: list[Word], out: list[str], pieces: list[Piece], at: int) -> int
         if k and word.x0 - line[k - 1].x1 > SPACE_GAP * height:
             out.append(" ")
             at += 1
-        text = word.text.strip()
-        out.append(text)
-        pieces.append(Piece(at, at + len(text), word))
-        at += len(text)
+        at = _put(word, out, pieces, at)
     return at
+
+
+def _put(word: Word, out: list[str], pieces: list[Piece], at: int) -> int:
+    """Append ``word``'s text at offset ``at``, noting where it came from."""
+    text = word.text.strip()
+    out.append(text)
+    pieces.append(Piece(at, at + len(text), word))
+    return at + len(text)
 
 
 def _pipe(
@@ -236,10 +241,7 @@ def _pipe(
             if k:
                 out.append(" ")
                 at += 1
-            text = word.text.strip()
-            out.append(text)
-            pieces.append(Piece(at, at + len(text), word))
-            at += len(text)
+            at = _put(word, out, pieces, at)
         out.append(" |")
         at += 2
     return at
