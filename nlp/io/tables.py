@@ -258,23 +258,30 @@ class PartSinks:
         return [TableSink(self.folder / PARTS / name, self.batch_rows)]
 
 
-def _read_parts(parts: Path, documents: int) -> dict[str, list[pq.ParquetFile]] | None:
+def _read_parts(
+    parts: Path, documents: int, position: dict[str, int]
+) -> dict[str, list[pq.ParquetFile]] | None:
     """Every part file by table, or None when they do not hold each of the run's
-    ``documents`` exactly once (or one cannot be read)."""
+    ``documents`` exactly once, a part's documents are not in input order
+    (``position``: a document a lost worker left, retried by another after later
+    ones), or one cannot be read."""
     found: dict[str, list[pq.ParquetFile]] = {name: [] for name in TABLE_NAMES}
+    seen: set[str] = set()
+    rows = 0
     try:
         folders = sorted(p for p in parts.iterdir() if p.is_dir())
         for folder in folders:
             for name in TABLE_NAMES:
                 found[name].append(pq.ParquetFile(folder / f"{name}.parquet"))
-        ids = [
-            doc_id
-            for part in found["reports"]
-            for doc_id in part.read(columns=["doc_id"]).column(0).to_pylist()
-        ]
+            ids = found["reports"][-1].read(columns=["doc_id"]).column(0).to_pylist()
+            places = [position.get(doc, -1) for doc in ids]
+            if -1 in places or any(a >= b for a, b in itertools.pairwise(places)):
+                return None
+            seen.update(ids)
+            rows += len(ids)
     except (OSError, pa.ArrowInvalid):
         return None
-    if len(ids) != documents or len(set(ids)) != documents:
+    if rows != documents or len(seen) != documents:
         return None
     return found
 
@@ -292,14 +299,13 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
     tables be rebuilt from ``corpus.jsonl``."""
     folder = Path(out) / "tables"
     parts = folder / PARTS
-    found = _read_parts(parts, summary["documents"]) if parts.is_dir() else None
-    position = _input_order(Path(out) / "corpus.jsonl") if found else None
-    if (
-        found is None
-        or summary.get("resumed")
-        or position is None
-        or not all(_in_order(part, position) for part in found["reports"])
-    ):
+    position = _input_order(Path(out) / "corpus.jsonl") if parts.is_dir() else None
+    found = (
+        _read_parts(parts, summary["documents"], position)
+        if position is not None
+        else None
+    )
+    if found is None or summary.get("resumed"):
         shutil.rmtree(parts, ignore_errors=True)
         return write_tables(out)
     schemas = table_schemas()
@@ -403,13 +409,6 @@ def _input_order(jsonl: Path) -> dict[str, int] | None:
     except (OSError, ValueError, KeyError):
         return None
     return order
-
-
-def _in_order(part: pq.ParquetFile, position: dict[str, int]) -> bool:
-    """Whether a part's documents (its reports rows) come in input order."""
-    ids = part.read(columns=["doc_id"]).column(0).to_pylist()
-    places = [position.get(doc, -1) for doc in ids]
-    return -1 not in places and all(a < b for a, b in itertools.pairwise(places))
 
 
 def _doc_runs(
