@@ -153,7 +153,7 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E411 = "Table {table}: digits {digits!r} of row {row!r} split in several ways; cells kept unreadable."
     E412 = "Table {table}: digits {digits!r} of row {row!r} cannot make {n} cells; cells kept unreadable."
-    E413 = "Table {table}: no split of the digits {digits!r} of row {row!r} keeps the row's own relation ({n} cells); cells kept unreadable."
+    E413 = "Table {table}: no split of the digits {digits!r} of row {row!r} into {n} cells keeps the row's own relation; its {k} cut(s) that fit the digits and the column types are kept as its readings, and the relation's check judges them."
     # metrics (figures in prose, indicator mapping, text-table checks)
     E500 = "Metrics config is invalid: {detail}. Fix configs/metrics.yaml."
     E501 = "Metrics config: pattern at {where} is not a valid regex: {detail}."

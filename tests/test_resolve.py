@@ -178,6 +178,27 @@ def test_prose_figures_and_prose_sums_settle_a_crawled_table():
     assert verdicts.count("fail") == 1
 
 
+# A crawled table 四 whose printed totals are 0 while its parts are not (复议 10+1,
+# 复议后起诉 5): every cut of its 16 digits into 15 cells breaks R4 in those blocks.
+T4_BROKEN = T4_RUN[: T4_RUN.index("7264")] + "1010000000050000"
+
+
+def test_a_row_every_cut_of_which_breaks_its_relation_fails_that_relation():
+    report, cells = _solve(T4_BROKEN, [], year=2023)
+    (table,) = [t for t in report.tables if t.kind == "t4"]
+    assert any("[E413]" in n for n in table.notes)
+    assert len(table.ambiguities) == 1 and len(table.ambiguities[0].splits) == 3
+    # What every cut agrees on is shown; the rest stays unreadable.
+    assert cells["t4.lit_direct.total"].value == cells["t4.review.total"].value == 0
+    assert cells["t4.review.upheld"].status == "unreadable"
+    verdicts = {c.indicator: c.verdict for c in report.checks if c.rule == "R4"}
+    assert verdicts == {
+        "t4.review.total": "fail",
+        "t4.lit_direct.total": "pass",
+        "t4.lit_after.total": "fail",
+    }
+
+
 RULES_RUN = "第二十条第(一)项信息内容本年制发件数本年废止件数现行有效件数规章1011"
 
 

@@ -818,17 +818,18 @@ def test_order_fills_only_a_decided_gap(parser):
     assert any("fits several template rows" in n for n in tables[0].notes)
 
 
-def test_a_split_breaking_its_row_relation_is_unreadable(parser):
-    # 7000008 can only be 7|0|0|0|0|0|8, which breaks R2 (7 ≠ 8): unreadable, and
-    # no admissible reading is recorded for a check to judge.
+def test_a_split_breaking_its_row_relation_is_read_and_left_to_the_check(parser):
+    # 7000008 can only be 7|0|0|0|0|0|8, which breaks R2 (7 ≠ 8): the printed row
+    # breaks its relation however it is cut, so that cut is its admissible reading,
+    # shown, and recorded for the check to judge (which then fails it).
     text = (
         "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)\n"
         "一、本年新收政府信息公开申请数量7000008\n二、上年结转政府信息公开申请数量0 0 0 0 0 0 0\n"
     )
     tables, cells = cells_of(parser, text, 2022)
     new = [cells[f"t3.new.{c}"] for c in ("natural", "total")]
-    assert [(c.value, c.status) for c in new] == [(None, "unreadable")] * 2
-    assert tables[0].ambiguities == []
+    assert [(c.value, c.status) for c in new] == [(7, "inferred"), (8, "inferred")]
+    assert [a.splits for a in tables[0].ambiguities] == [[[7, 0, 0, 0, 0, 0, 8]]]
     assert any("[E413]" in n for n in tables[0].notes)
 
 

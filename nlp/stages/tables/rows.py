@@ -111,13 +111,24 @@ def prepare(row: RowRead, table: str, fitted: bool = False) -> None:
         return
     if len(tokens) < n and any(t.splittable for t in tokens):
         values = [t for t in tokens if t.kind != "blank"]
-        candidates, broken = split_row(values, n, row.check, row.types)
+        candidates, _ = split_row(values, n, row.check, row.types)
+        digits = " ".join(t.raw for t in values)
+        if not candidates and row.check is not None:
+            # No cut keeps the row's own relation: then the printed row breaks it
+            # however its digits are cut. The cuts that fit the digits and the
+            # column types are its admissible readings still; the relation's check
+            # judges them (fail only when every one fails), instead of nothing
+            # being read.
+            candidates, _ = split_row(values, n, None, row.types)
+            if candidates:
+                row.problem = Errors.E413.format(
+                    table=table, row=row.label, digits=digits, n=n, k=len(candidates)
+                )
         row.candidates = candidates
         row.split = True
         if not candidates:
-            error = Errors.E413 if broken else Errors.E412
-            row.problem = error.format(
-                table=table, row=row.label, digits=" ".join(t.raw for t in values), n=n
+            row.problem = Errors.E412.format(
+                table=table, row=row.label, digits=digits, n=n
             )
         return
     row.candidates = []
