@@ -131,6 +131,10 @@ class Errors(metaclass=ErrorsWithCodes):
         "Run interrupted: {done} of {total} documents done. The previous output in "
         "{out} is untouched; continue with --resume (partial run in {staging})."
     )
+    E129 = (
+        "Dump {path} has no row {row} any more: it changed during the run, so the row "
+        "was not read again with its neighbouring years."
+    )
     # models
     E200 = "Model {path} is missing. Train it with `python -m nlp.train {task} --out {path}`."
     E201 = "Model {path} is incompatible: {detail}. Retrain it with `python -m nlp.train {task}`."

@@ -240,6 +240,10 @@ class Ambiguity(Record):
     cells: list[int]
     splits: list[list[float | None]]
     raw: str = ""
+    # Evidence from other documents that chose what the cells show (the same
+    # agency's neighbouring years: "R6, next year, <doc_id>"); never narrows
+    # ``splits``.
+    settled_by: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -257,25 +257,66 @@ def test_group_sums_and_a_blank_total(metric, verdict):
         assert tt.indicator == "t3.denied.total" and len(tt.evidence) == 1 + 8
 
 
-def test_previous_year_settles_through_the_hook():
+def test_the_previous_year_settles_what_the_prose_does_not():
     # pingtan-county-2012 without its prose: the 2011 report's 历年累计 (1516 items)
-    # is the C1 evidence a corpus step hands over: 3542 − 1516 = 2026.
+    # is the C1 evidence the corpus pass hands over: 3542 − 1516 = 2026.
     from nlp.stages.tables import SplitResolver, TableParser
 
     text = COUNTY_2012.replace("2012年主动公开政府信息2026条。", "")
     report = TableParser().initialize()(make_report(text, year=2012))
-    resolver = SplitResolver().initialize()
+    previous = {"doc_id": "2011.txt", "cells": {"pre.proactive.total#cumulative": 1516}}
+    report = SplitResolver().initialize()(report, neighbours={"previous": previous})
     (table,) = report.tables
-    settling = resolver.previous_year_constraints(
-        table, {"pre.proactive.total#cumulative": 1516}
-    )
-    assert [c.source for c in settling] == ["C1"]
-    resolver.settle(table, [], settling)
     cells = {c.indicator: c for c in table.cells if c.indicator}
-    assert (
-        cells["pre.proactive.total"].value,
-        cells["pre.proactive.total"].status,
-    ) == (
-        2026,
-        "inferred",
-    )
+    total = cells["pre.proactive.total"]
+    assert (total.value, total.status) == (2026, "inferred")
+    assert table.ambiguities[0].settled_by == ["C1, previous year, 2011.txt"]
+    # The admissible readings are not narrowed: the checks still judge them all.
+    assert len(table.ambiguities[0].splits) > 1
+
+
+# pingtan-zone-2021's table 二 as crawled: 行政规范性文件 693665 (69 | 3 | 665).
+T2_RUN = (
+    "二、主动公开政府信息情况 第二十条第(一)项 信息内容 本年制发件数 本年废止件数 现行有效件数 "
+    "规章 0 0 0 行政规范性文件693665"
+)
+
+
+@pytest.mark.parametrize(
+    "side, cells, valid",
+    [
+        # R6 from the next year: 现行有效(t) = 698 − 88 + 55 = 665.
+        (
+            "next",
+            {
+                "t2.normative.valid": 698,
+                "t2.normative.made": 88,
+                "t2.normative.repealed": 55,
+            },
+            (None, 665),  # 6 | 93 | 665 and 69 | 3 | 665 remain
+        ),
+        # R6 from the previous year: 现行有效(t) − 本年制发(t) + 本年废止(t) = 599
+        # holds for 69 | 3 | 665 alone (6 | 93 | 665 gives 752).
+        ("previous", {"t2.normative.valid": 599}, (69, 665)),
+        # A figure no reading reaches settles nothing.
+        (
+            "next",
+            {
+                "t2.normative.valid": 1,
+                "t2.normative.made": 0,
+                "t2.normative.repealed": 0,
+            },
+            (None, None),
+        ),
+    ],
+)
+def test_a_neighbouring_year_settles_table_two(side, cells, valid):
+    from nlp.stages.tables import SplitResolver, TableParser
+
+    report = TableParser().initialize()(make_report(T2_RUN, year=2021))
+    before = [len(a.splits) for a in report.tables[0].ambiguities]
+    neighbours = {side: {"doc_id": "other.txt", "cells": cells}}
+    report = SplitResolver().initialize()(report, neighbours=neighbours)
+    got = {c.indicator: c for t in report.tables for c in t.cells if c.indicator}
+    assert (got["t2.normative.made"].value, got["t2.normative.valid"].value) == valid
+    assert [len(a.splits) for a in report.tables[0].ambiguities] == before

@@ -192,3 +192,56 @@ def test_every_format_of_a_report_gives_the_same_findings(tmp_path: Path):
     ]
     for record in records:
         assert findings(record) == expected, record["doc_id"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_report_is_read_again_with_its_neighbouring_year(tmp_path: Path, jobs):
+    # pingtan-zone-2021's 行政规范性文件 row ran together (693665); the 2022 report's
+    # printed 现行有效 698, 制发 88, 废止 55 settle its 现行有效 as 665 (R6).
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for name in ("pingtan-zone-2021.txt", "pingtan-zone-2022.txt"):
+        shutil.copy(SAMPLE / name, root / name)
+    out = tmp_path / "out"
+    assert main([str(root), "--out", str(out), "--no-progress", "--jobs", jobs]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["neighbour_rereads"] == 1
+    assert (summary["documents"], summary["processed"]) == (2, 2)
+    records = [
+        json.loads(line)
+        for line in (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert summary["counts"]["checks"] == sum(len(r["checks"]) for r in records)
+    first, second = records
+    cells = {
+        c["indicator"]: c for t in first["tables"] for c in t["cells"] if c["indicator"]
+    }
+    assert (
+        cells["t2.normative.valid"]["value"],
+        cells["t2.normative.valid"]["status"],
+    ) == (665, "inferred")
+    assert any(
+        "R6, next year, pingtan-zone-2022.txt" in n
+        for t in first["tables"]
+        for n in t["notes"]
+    )
+    saved = json.loads((out / "docs" / "pingtan-zone-2021.txt.json").read_text("utf-8"))
+    assert saved["tables"] == first["tables"]
+    # R6 of 2022 against the 2021 figure it settled is no evidence: uncertain.
+    (r6,) = [
+        c
+        for c in second["checks"]
+        if c["rule"] == "R6" and c["indicator"] == "t2.normative.valid"
+    ]
+    assert r6["verdict"] == "uncertain"
+    # The tidy cells hold the settled figure too.
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out / "tables" / "cells.parquet").to_pylist()
+    (row,) = [
+        r
+        for r in table
+        if r["doc_id"] == "pingtan-zone-2021.txt"
+        and r["indicator"] == "t2.normative.valid"
+    ]
+    assert (row["value"], row["status"]) == (665, "inferred")

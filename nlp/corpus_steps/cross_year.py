@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..pipeline.registry import corpus_step
@@ -36,11 +37,19 @@ def compact(record: dict[str, Any]) -> dict[str, Any]:
     it). JSON-ready. Cells are ``(value, start, end, status)`` under their indicator
     id; weaknesses keep their id, text, category and improvement."""
     cells: dict[str, tuple] = {}
+    unsettled = False
+    by_neighbour: list[str] = []
     for table in record.get("tables", []):
         table_cells = table.get("cells", [])
+        for ambiguity in table.get("ambiguities") or []:
+            positions = ambiguity.get("cells") or []
+            if any(table_cells[i].get("status") == "unreadable" for i in positions):
+                unsettled = True
+            if ambiguity.get("settled_by"):
+                by_neighbour += [_ref(table_cells, i) for i in positions]
         for i, cell in enumerate(table_cells):
             ind = cell.get("indicator")
-            if ind and (ind.startswith(("t3.carried", "pre.")) or ind in _T2_ROWS):
+            if ind and (ind.startswith(("t3.carried", "pre.")) or _t2_row(ind)):
                 cells.setdefault(sys.intern(ind), _slim(cell))
             # A pre-2019 row's 历年累计 cell follows its report-year cell, no id of its own.
             nxt = table_cells[i + 1] if i + 1 < len(table_cells) else None
@@ -58,7 +67,7 @@ def compact(record: dict[str, Any]) -> dict[str, Any]:
         if ref + CUMULATIVE not in cells:
             del cells[ref]
     meta = record.get("meta") or {}
-    return {
+    found: dict[str, Any] = {
         "doc_id": record["doc_id"],
         "meta": {"agency": meta.get("agency"), "year": meta.get("year")},
         "cells": cells,
@@ -67,6 +76,14 @@ def compact(record: dict[str, Any]) -> dict[str, Any]:
             for weakness in record.get("weaknesses") or []
         ],
     }
+    # Only when present, to keep the compact small: the report has run-together
+    # digits still unread (a neighbouring year may settle them), or cells settled by
+    # a neighbouring year (no evidence for the cross-year check of that relation).
+    if unsettled:
+        found["unsettled"] = True
+    if by_neighbour:
+        found["by_neighbour"] = sorted({r for r in by_neighbour if r})
+    return found
 
 
 CUMULATIVE = "#cumulative"
@@ -83,14 +100,107 @@ _T2_ROWS = frozenset(
 _WEAKNESS_FIELDS = ("id", "text", "category", "improvement")
 
 
+def _ref(cells: list[dict[str, Any]], i: int) -> str | None:
+    """The compact key of ``cells[i]``: its indicator id, or ``<id>#cumulative``
+    for the 历年累计 cell after a pre-2019 figure."""
+    indicator = cells[i].get("indicator")
+    if indicator:
+        return indicator
+    before = cells[i - 1].get("indicator") if i else None
+    if (
+        before
+        and before.startswith("pre.")
+        and "累计" in (cells[i].get("column") or "")
+    ):
+        return before + CUMULATIVE
+    return None
+
+
+def neighbour_pairs(
+    reports: Iterable[tuple[str, str | None, int | None, bool]],
+) -> dict[str, dict[str, str]]:
+    """For each report with run-together digits still unread, the doc ids of the
+    same agency's previous and next year (``{"previous": id, "next": id}``, either
+    absent). ``reports``: (doc id, agency, year, unsettled) of the whole corpus."""
+    reports = [r for r in reports if r[1] and r[2]]
+    groups = agency_groups([agency for _, agency, _, _ in reports])
+    by_year: dict[tuple[str, int], str] = {}
+    for doc_id, agency, year, _ in reports:
+        by_year.setdefault((groups[agency], int(year)), doc_id)
+    pairs: dict[str, dict[str, str]] = {}
+    for doc_id, agency, year, unsettled in reports:
+        key = (groups[agency], int(year))
+        if not unsettled or by_year[key] != doc_id:
+            continue
+        found = {
+            side: by_year[(key[0], key[1] + step)]
+            for side, step in (("previous", -1), ("next", 1))
+            if (key[0], key[1] + step) in by_year
+        }
+        if found:
+            pairs[doc_id] = found
+    return pairs
+
+
+def evidence_cells(compacted: dict[str, Any]) -> dict[str, Any]:
+    """What a report offers its neighbouring years' split solver: its cells that
+    were printed or settled within it (not by a neighbour), by compact key."""
+    skip = set(compacted.get("by_neighbour") or ())
+    cells = {
+        ref: cell[0]
+        for ref, cell in compacted["cells"].items()
+        if ref not in skip and cell[0] is not None and cell[3] in _READABLE
+    }
+    return {"doc_id": compacted["doc_id"], "cells": cells}
+
+
+def neighbour_evidence(
+    compacts: Sequence[dict[str, Any]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """``resolve_splits``'s ``neighbours`` for every report that needs them and
+    has a neighbouring year, by doc id (the compact records in memory)."""
+    pairs = neighbour_pairs(
+        (
+            c["doc_id"],
+            c["meta"].get("agency"),
+            c["meta"].get("year"),
+            bool(c.get("unsettled")),
+        )
+        for c in compacts
+    )
+    wanted = {doc for pair in pairs.values() for doc in pair.values()}
+    offered = {
+        c["doc_id"]: evidence_cells(c) for c in compacts if c["doc_id"] in wanted
+    }
+    return {
+        doc: {side: offered[other] for side, other in pair.items()}
+        for doc, pair in pairs.items()
+    }
+
+
+def _t2_row(indicator: str) -> bool:
+    """A 2019+ table-2 cell a cross-year relation reads: R6's 规章/规范性文件
+    counts, R7's 上一年项目数量 and 本年增/减."""
+    return indicator in _T2_ROWS or (
+        indicator.startswith("t2.") and indicator.endswith((".prev_items", ".change"))
+    )
+
+
 def _slim(cell: dict[str, Any]) -> tuple:
     return tuple(cell.get(k) for k in _CELL_FIELDS)
 
 
 def _cell(compacted: dict[str, Any], ref: str) -> dict[str, Any] | None:
-    """The cell ``ref`` of a compact record, as a mapping of ``_CELL_FIELDS``."""
+    """The cell ``ref`` of a compact record, as a mapping of ``_CELL_FIELDS``. A
+    cell a neighbouring year settled gets status ``by_neighbour``: the cross-year
+    check that chose it is no evidence of it, so it is ``uncertain``."""
     found = compacted["cells"].get(ref)
-    return None if found is None else dict(zip(_CELL_FIELDS, found))
+    if found is None:
+        return None
+    cell = dict(zip(_CELL_FIELDS, found))
+    if ref in (compacted.get("by_neighbour") or ()):
+        cell["status"] = "by_neighbour"
+    return cell
 
 
 def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..errors import Errors, NlpError
 from ..io.writers import output_name
-from ..pipeline.corpus import Processor
+from ..pipeline.corpus import Processor, iter_corpus
+from ..pipeline.neighbours import settle_with_neighbours
 from .scorers import TASKS, Score, score_document
 
 
@@ -53,8 +54,23 @@ def predictions(
                 Errors.E302.format(name=gold["doc"], gold=gold_file, where=corpus)
             )
         result[gold["doc"]] = processor.process(path).to_dict()
-    # Cross-year checks need the corpus; in-document scores don't.
-    return result
+    # The neighbouring years settle run-together digits as in a corpus run, so the
+    # corpus's other reports are read too (their records are not scored); the
+    # cross-year checks themselves need the corpus, in-document scores don't.
+    others = {
+        path.relative_to(corpus).as_posix(): path
+        for path in iter_corpus(corpus)
+        if path.relative_to(corpus).as_posix() not in result
+    }
+    records = {
+        **result,
+        **{k: processor.process(p).to_dict() for k, p in others.items()},
+    }
+    settle_with_neighbours(
+        records,
+        lambda doc, cfg: processor.process(corpus / doc, component_cfg=cfg).to_dict(),
+    )
+    return {doc: records[doc] for doc in result}
 
 
 def evaluate(

@@ -305,7 +305,8 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
         if position is not None
         else None
     )
-    if found is None or summary.get("resumed"):
+    # Reports read again with their neighbouring years have stale rows in the parts.
+    if found is None or summary.get("resumed") or summary.get("neighbour_rereads"):
         shutil.rmtree(parts, ignore_errors=True)
         return write_tables(out)
     schemas = table_schemas()

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..corpus_steps.cross_year import compact
+from ..corpus_steps.cross_year import compact, evidence_cells, neighbour_pairs
 from ..errors import Errors, NlpError
 from ..io.inputs import CorpusPlan, Input, plan_corpus, shown
 from ..io.readers import (
@@ -43,12 +43,15 @@ from ..io.readers import (
 from ..io.readers.crawl import Columns
 from ..io.writers import (
     SLIM_EMPTY,
+    RecordWriter,
     RunTally,
     SinkFactory,
     SpooledSummaries,
     finish_run,
     read_spool,
+    summarize,
 )
+from .neighbours import neighbour_cfg
 from .processor import Outcome, Processor
 from .workers import WorkerPool, WorkerSpec, peak_rss_kib
 
@@ -388,10 +391,15 @@ def run_corpus(
         if state.bar is not None:
             state.bar.close()
         documents_peak_kib = peak_rss_kib() or 0
+        rereads = _reread_with_neighbours(
+            staging, plan, processor, WorkerSpec(staging / "docs", records, pretty)
+        )
         summary = _finish(
             staging, plan, processor, state, base, startup, started, pretty
         )
         summary["resumed"] = len(reused)
+        # Read again with the same agency's neighbouring years (nlp.pipeline.neighbours).
+        summary["neighbour_rereads"] = rereads
         summary["workers_replaced"] = pool.replaced
         summary["memory_mib"] = {
             "worker_peak_rss": round(pool.peak_rss_kib / 1024, 1),
@@ -443,6 +451,72 @@ def run_corpus(
         raise RunIncomplete(message, partial) from e
 
 
+def _reread_with_neighbours(
+    staging: Path, plan: CorpusPlan, processor: Processor, spec: WorkerSpec
+) -> int:
+    """Read again, in the parent, every report whose run-together digits its
+    neighbouring years may settle (``nlp.pipeline.neighbours``); the new record
+    replaces the old one and its summary is spooled after it (the last one counts).
+    Two passes over the spool: the parent keeps a few fields a document, and the
+    compact records of the neighbours only. The number of reports read again."""
+    spool = staging / PROGRESS
+    where: dict[str, tuple[int, int, int]] = {}  # doc_id -> (index, row, offset)
+    light: list[tuple[str, str | None, int | None, bool]] = []
+    for offset, entry in read_spool(spool, offsets=True):
+        found = entry.get("compact")
+        if "doc_id" not in entry or not found:
+            continue
+        meta = found.get("meta") or {}
+        where[entry["doc_id"]] = (entry["key"][0], entry["key"][1], offset)
+        light.append(
+            (
+                entry["doc_id"],
+                meta.get("agency"),
+                meta.get("year"),
+                bool(found.get("unsettled")),
+            )
+        )
+    pairs = neighbour_pairs(light)
+    del light
+    if not pairs:
+        return 0
+    wanted = {doc for pair in pairs.values() for doc in pair.values()}
+    offered = {}
+    with spool.open("rb") as f:
+        for doc in wanted:
+            f.seek(where[doc][2])
+            offered[doc] = evidence_cells(json.loads(f.readline())["compact"])
+    writer = RecordWriter(spec.docs_dir, spec.records, spec.pretty)
+    done = 0
+    with spool.open("a", encoding="utf-8") as out:
+        for doc in sorted(pairs, key=lambda d: where[d][:2]):
+            index, row, _ = where[doc]
+            item = plan.inputs[index]
+            neighbours = {side: offered[d] for side, d in pairs[doc].items()}
+            try:
+                outcome = processor.again(item, row, neighbour_cfg(neighbours))
+            except NlpError as e:  # the input changed under the run: keep the first
+                logger.warning("%s: %s", doc, e)
+                continue
+            record = outcome.record
+            name = writer.write(record)
+            summary = summarize(
+                record,
+                outcome.timings,
+                compact(record),
+                name,
+                file_sha256(item.path, processor.limits)
+                if item.kind == "dump"
+                else record["source"].get("sha256", ""),
+            )
+            out.write(
+                json.dumps({"key": [index, row], **summary}, ensure_ascii=False) + "\n"
+            )
+            done += 1
+    writer.close()
+    return done
+
+
 @contextlib.contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
     """SIGTERM stops the run like Ctrl-C: workers stopped, state recorded."""
@@ -480,19 +554,11 @@ def _finish(
     slowest = ("", 0.0)
     spool = staging / PROGRESS
     for offset, entry in read_spool(spool, offsets=True):
-        if "doc_id" not in entry:
-            continue
-        key = (entry["key"][0], entry["key"][1])
-        before = len(tally.failures)
-        tally.add(entry)
-        seconds = sum(entry["timings"].values())
-        if seconds > slowest[1]:
-            slowest = (entry["doc_id"], seconds)
-        if len(tally.failures) > before:
-            failures.append((key, tally.failures.pop()))
-        keyed.append((*key, offset))
+        if "doc_id" in entry:
+            keyed.append((entry["key"][0], entry["key"][1], offset))
     keyed.sort()
-    # A document spooled twice (never, by construction): its last summary counts.
+    # A document spooled twice (read again with its neighbouring years): its last
+    # summary counts.
     offsets = array(
         "q",
         (
@@ -502,6 +568,15 @@ def _finish(
         ),
     )
     del keyed
+    for entry in SpooledSummaries(spool, offsets):
+        key = (entry["key"][0], entry["key"][1])
+        before = len(tally.failures)
+        tally.add(entry)
+        seconds = sum(entry["timings"].values())
+        if seconds > slowest[1]:
+            slowest = (entry["doc_id"], seconds)
+        if len(tally.failures) > before:
+            failures.append((key, tally.failures.pop()))
     failures.sort(key=lambda kv: kv[0])
     tally.failures = [f for _, f in failures]
     tally.config = state.config

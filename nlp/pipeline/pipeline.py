@@ -212,7 +212,16 @@ class Pipeline:
         )
 
     # -------------------------------------------------------------- running
-    def __call__(self, report: Report) -> Report:
+    def __call__(
+        self,
+        report: Report,
+        component_cfg: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Report:
+        """Every stage over ``report``, in order. ``component_cfg`` gives a stage
+        (by its short name, as spaCy's ``Language.__call__`` does) keyword arguments
+        for this call: evidence from outside the document, such as the same agency's
+        neighbouring years for ``resolve_splits``."""
+        component_cfg = component_cfg or {}
         if self._provenance is None:
             self._provenance = self.provenance()
         report.config = copy.deepcopy(self._provenance)
@@ -241,7 +250,7 @@ class Pipeline:
                 continue
             start = time.perf_counter()
             try:
-                result = stage(report)
+                result = stage(report, **component_cfg.get(_short(stage.name), {}))
                 if not isinstance(result, Report):
                     raise PipelineError(
                         Errors.E016.format(stage=stage.name, kind=type(result).__name__)

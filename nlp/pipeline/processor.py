@@ -14,7 +14,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,11 @@ class Processor:
 
     # ------------------------------------------------------------ one document
     def _guarded(
-        self, read: Callable[[], Report], fallback: Callable[[], Report], name: str
+        self,
+        read: Callable[[], Report],
+        fallback: Callable[[], Report],
+        name: str,
+        component_cfg: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Report:
         pipeline = self.pipeline  # built outside the document's time limit
         start = time.perf_counter()
@@ -128,7 +132,7 @@ class Processor:
                     report.add_error("ingest", e.code, str(e), reason=e.reason)
                 self.ingest_seconds = time.perf_counter() - start
                 if not report.errors:
-                    report = pipeline(report)
+                    report = pipeline(report, component_cfg)
         except DocumentTimeout:
             report = fallback()
             report.add_error(
@@ -160,8 +164,13 @@ class Processor:
             report.doc_id = doc_id
         return report
 
-    def process(self, path: Path, doc_id: str | None = None) -> Report:
-        """One report file into one record."""
+    def process(
+        self,
+        path: Path,
+        doc_id: str | None = None,
+        component_cfg: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Report:
+        """One report file into one record (``component_cfg``: ``Pipeline``)."""
         path = Path(path)
         doc_id = doc_id or doc_id_for(path, self.root)
 
@@ -174,6 +183,7 @@ class Processor:
             read,
             lambda: empty_report(path, self.root, doc_id=doc_id, limits=self.limits),
             shown(path),
+            component_cfg,
         )
 
     def process_bytes(
@@ -182,9 +192,11 @@ class Processor:
         """One document held in memory into one record (``report_from_bytes``):
         ``name`` picks the reader by its extension unless ``fmt=`` is given, and is
         the default ``doc_id=``; other keywords are ``Source`` fields (``path``,
-        ``title``, ``url``, ``published``, ``row``). Never raises for bad data."""
+        ``title``, ``url``, ``published``, ``row``) and ``component_cfg``
+        (``Pipeline``). Never raises for bad data."""
         doc_id = source_fields.pop("doc_id", None) or name
         fmt = source_fields.pop("fmt", None)
+        component_cfg = source_fields.pop("component_cfg", None)
 
         def read() -> Report:
             return report_from_bytes(
@@ -205,9 +217,15 @@ class Processor:
                 **fields,
             )
 
-        return self._guarded(read, fallback, name)
+        return self._guarded(read, fallback, name, component_cfg)
 
-    def process_row(self, item: DumpRow, path: Path, file_id: str) -> Report:
+    def process_row(
+        self,
+        item: DumpRow,
+        path: Path,
+        file_id: str,
+        component_cfg: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Report:
         """One crawl-dump row into one record (id ``<file id>#row=<n>``)."""
         doc_id = row_doc_id(file_id, item.row)
 
@@ -225,6 +243,7 @@ class Processor:
             lambda: row_report(item, path, file_id, self.limits),
             fallback,
             f"{shown(path)} row {item.row}",
+            component_cfg,
         )
 
     # ------------------------------------------------------------ with timings
@@ -241,6 +260,26 @@ class Processor:
 
     def outcome(self, path: Path) -> Outcome:
         return self._timed(lambda: self.process(path))
+
+    def again(
+        self,
+        item: Input,
+        row: int,
+        component_cfg: Mapping[str, Mapping[str, Any]],
+    ) -> Outcome:
+        """The outcome of one report of ``item`` (its dump ``row``; 0: a file)
+        read again with evidence from outside it (``component_cfg``)."""
+        if item.kind != "dump" or not row:
+            return self._timed(
+                lambda: self.process(item.path, item.doc_id, component_cfg)
+            )
+        for found in read_dump(item.path, self.columns, self.limits, row):
+            return self._timed(
+                lambda found=found: self.process_row(
+                    found, item.path, item.doc_id, component_cfg
+                )
+            )
+        raise IngestError("changed", Errors.E129.format(path=shown(item.path), row=row))
 
     def outcomes(
         self, item: Input, start_row: int = 1

@@ -31,7 +31,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from ..config import config_path, load_yaml
-from ..corpus_steps.cross_year import compact
+from ..corpus_steps.cross_year import compact, evidence_cells, neighbour_pairs
 from ..errors import Errors, IngestError, NlpError
 from ..io.readers import (
     DEFAULT_LIMITS,
@@ -44,6 +44,7 @@ from ..io.readers.crawl import DUMP_EXTENSIONS, Columns, DumpRow, resolve_column
 from ..io.tables import TABLE_NAMES, TableRows
 from ..io.writers import RunTally, summarize, write_json
 from ..pipeline.corpus import Processor
+from ..pipeline.neighbours import neighbour_cfg
 from ..pipeline.pipeline import Pipeline
 from ..stages.meta.agency import agency_groups
 from .schema import record_struct, table_structs
@@ -251,11 +252,15 @@ def _fail_once(doc_id: str) -> None:
 
 
 def process_partition(
-    settings: SparkSettings, items: Iterable[tuple[str, str, str, Any]]
+    settings: SparkSettings,
+    items: Iterable[tuple[str, str, str, Any]],
+    neighbours: dict[str, dict[str, Any]] | None = None,
 ) -> Iterator[tuple[str, str, dict[str, Any], dict[str, float], int]]:
     """(doc_id, record JSON, compact record, stage seconds, number of checks) per
     input (a file's id, or a dump's id and row); the pipeline is built once for the
-    partition. A document that fails is a record with errors, never a failed task."""
+    partition. A document that fails is a record with errors, never a failed task.
+    ``neighbours``: only the documents it names are read, each with its
+    neighbouring years as evidence (``nlp.pipeline.neighbours``)."""
     build_error: str | None = None
     try:
         processor = Processor(
@@ -270,6 +275,9 @@ def process_partition(
         build_error = f"{type(e).__name__}: {e}"
     for kind, file_id, path, payload in items:
         doc_id = row_doc_id(file_id, payload.row) if kind == "row" else file_id
+        if neighbours is not None and doc_id not in neighbours:
+            continue
+        cfg = neighbour_cfg(neighbours[doc_id]) if neighbours is not None else None
         _fail_once(doc_id)
         if build_error is not None:
             report = empty_report(Path(path), doc_id=doc_id)
@@ -279,10 +287,10 @@ def process_partition(
             before = {n: t.seconds for n, t in processor.pipeline.timings.items()}
             processor.ingest_seconds = 0.0
             if kind == "row":
-                report = processor.process_row(payload, Path(path), file_id)
+                report = processor.process_row(payload, Path(path), file_id, cfg)
             else:
                 report = processor.process_bytes(
-                    payload, path, doc_id=doc_id, path=path
+                    payload, path, doc_id=doc_id, path=path, component_cfg=cfg
                 )
             record = report.to_dict()
             timings = {
@@ -292,6 +300,40 @@ def process_partition(
             timings["ingest"] = processor.ingest_seconds
         line = json.dumps(record, ensure_ascii=False)
         yield doc_id, line, compact(record), timings, len(record["checks"])
+
+
+def _with_neighbours(sc, inputs, first, settings: SparkSettings):
+    """The records, those whose run-together digits their neighbouring years may
+    settle read again with them (as ``nlp.run`` does): the (doc id, agency, year,
+    unsettled) of every record and the neighbours' cells come to the driver."""
+    light = first.map(
+        lambda t: (
+            t[0],
+            t[2]["meta"].get("agency"),
+            t[2]["meta"].get("year"),
+            bool(t[2].get("unsettled")),
+        )
+    ).collect()
+    pairs = neighbour_pairs(light)
+    if not pairs:
+        return first
+    wanted = {doc for pair in pairs.values() for doc in pair.values()}
+    offered = dict(
+        first.filter(lambda t: t[0] in wanted)
+        .map(lambda t: (t[0], evidence_cells(t[2])))
+        .collect()
+    )
+    plan = sc.broadcast(
+        {
+            doc: {side: offered[other] for side, other in pair.items()}
+            for doc, pair in pairs.items()
+        }
+    )
+    again = inputs.mapPartitions(
+        lambda items: process_partition(settings, items, plan.value)
+    )
+    kept = first.filter(lambda t: t[0] not in plan.value)
+    return kept.union(again).persist(StorageLevel.MEMORY_AND_DISK)
 
 
 # ----------------------------------------------------------------- stage 2
@@ -413,9 +455,10 @@ def _run(
     else:
         inputs = file_inputs(spark, source, partitions)
 
-    stage1 = inputs.mapPartitions(
+    first = inputs.mapPartitions(
         lambda items: process_partition(settings, items)
     ).persist(StorageLevel.MEMORY_AND_DISK)
+    stage1 = _with_neighbours(sc, inputs, first, settings)
     # One pass for the counts; the slim compact records (agency, year, weaknesses)
     # come to the driver for the agency groups and recurrence.
     tally = _merge_tallies(stage1.mapPartitions(_tally).collect())

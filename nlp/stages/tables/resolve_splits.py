@@ -20,7 +20,7 @@ never overrides a number printed in its own cell.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...config import IndicatorSchema, schema_from
@@ -89,12 +89,21 @@ class SplitResolver(Stage):
     def setup(self, cfg: dict[str, Any]) -> None:
         self.schema: IndicatorSchema = schema_from(self.config)
 
-    def __call__(self, report: Report) -> Report:
+    def __call__(
+        self,
+        report: Report,
+        neighbours: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Report:
+        """``neighbours``: the same agency's previous and next year, when a corpus
+        pass hands them over (``neighbour_constraints``; ``Pipeline(component_cfg=)``)."""
         self._require_initialized()
         for table in report.tables:
             if table.ambiguities:
                 evidence = self.prose_constraints(table, report.metrics)
-                self.settle(table, evidence)
+                settling = (
+                    self.neighbour_constraints(table, neighbours) if neighbours else []
+                )
+                self.settle(table, evidence, settling)
         return report
 
     # ------------------------------------------------------------------ evidence
@@ -138,46 +147,119 @@ class SplitResolver(Stage):
             )
         return out
 
-    def previous_year_constraints(
-        self, table: Table, previous: dict[str, float | int | None]
+    def neighbour_constraints(
+        self, table: Table, neighbours: Mapping[str, Mapping[str, Any]]
     ) -> list[Linear]:
-        """The hook for a corpus step: the same agency's previous-year cells (by
-        indicator id; ``<id>#cumulative`` for a pre-2019 历年累计 cell, as
-        ``cross_year.compact`` keeps them) as settling evidence: R5 上年结转 = last
-        year's 结转下年度; R7 上一年项目数量 = last year's 上一年项目数量 + 本年增/减;
-        C1 历年累计 = last year's 历年累计 + this year's figure."""
+        """The same agency's neighbouring years as settling evidence (FORMATS.md's
+        cross-year relations, read in both directions). ``neighbours`` maps
+        ``previous`` (year t−1) and ``next`` (t+1) to ``{"doc_id", "cells"}``, the
+        cells by indicator id as ``cross_year.compact`` keeps them (``<id>#cumulative``
+        for a pre-2019 历年累计 cell; only printed or settled values):
+
+        - R5: 上年结转(t) = 结转下年度(t−1); 结转下年度(t) = 上年结转(t+1);
+        - R6: 现行有效(t) − 本年制发(t) + 本年废止(t) = 现行有效(t−1);
+          现行有效(t) = 现行有效(t+1) − 本年制发(t+1) + 本年废止(t+1);
+        - R7: 上一年项目数量(t) = 上一年项目数量(t−1) + 本年增/减(t−1);
+          上一年项目数量(t) + 本年增/减(t) = 上一年项目数量(t+1);
+        - C1: 历年累计(t) − 本年(t) = 历年累计(t−1); 历年累计(t) = 历年累计(t+1) −
+          本年(t+1).
+
+        A constraint's source names the rule and the other year's document."""
         index = _first_cells(table)
         out: list[Linear] = []
+        for side in ("previous", "next"):
+            other = neighbours.get(side)
+            if not other:
+                continue
+            cells = other.get("cells") or {}
+            source = f"{side} year, {other.get('doc_id')}"
 
-        def known(key: str) -> float | None:
-            value = previous.get(key)
-            return float(value) if isinstance(value, (int, float)) else None
+            def known(key: str, cells=cells) -> float | None:
+                value = cells.get(key)
+                return float(value) if isinstance(value, (int, float)) else None
 
-        for indicator, cell_index in index.items():
-            if indicator.startswith("t3.carried_in."):
-                last = known("t3.carried_out." + indicator.split(".", 2)[2])
-                if last is not None:
-                    out.append(Linear("eq", ((cell_index, 1.0),), -last, "R5"))
-            elif indicator.startswith("t2.") and indicator.endswith(".prev_items"):
-                row = indicator[: -len(".prev_items")]
-                items, change = known(indicator), known(row + ".change")
-                if items is not None and change is not None:
-                    out.append(
-                        Linear("eq", ((cell_index, 1.0),), -(items + change), "R7")
+            def add(
+                rule: str,
+                terms: list[tuple[str, float]],
+                value: float | None,
+                source: str = source,
+            ) -> None:
+                if value is None or not all(ind in index for ind, _ in terms):
+                    return
+                out.append(
+                    Linear(
+                        "eq",
+                        tuple((index[ind], coef) for ind, coef in terms),
+                        -value,
+                        f"{rule}, {source}",
                     )
-        for i, cell in enumerate(table.cells):
-            nxt = table.cells[i + 1] if i + 1 < len(table.cells) else None
-            if (
-                cell.indicator
-                and cell.indicator.startswith("pre.")
-                and nxt is not None
-                and nxt.indicator is None
-                and nxt.row == cell.row
-                and "累计" in (nxt.column or "")
-            ):
-                last = known(cell.indicator + "#cumulative")
-                if last is not None:
-                    out.append(Linear("eq", ((i + 1, 1.0), (i, -1.0)), -last, "C1"))
+                )
+
+            later = side == "next"
+            for indicator in index:
+                if indicator.startswith("t3.carried_in.") and not later:
+                    column = indicator.split(".", 2)[2]
+                    add("R5", [(indicator, 1.0)], known(f"t3.carried_out.{column}"))
+                elif indicator.startswith("t3.carried_out.") and later:
+                    column = indicator.split(".", 2)[2]
+                    add("R5", [(indicator, 1.0)], known(f"t3.carried_in.{column}"))
+                elif indicator.startswith("t2.") and indicator.endswith(".valid"):
+                    row = indicator[: -len(".valid")]
+                    made, repealed = row + ".made", row + ".repealed"
+                    if not later:
+                        add(
+                            "R6",
+                            [(indicator, 1.0), (made, -1.0), (repealed, 1.0)],
+                            known(indicator),
+                        )
+                    else:
+                        parts = [known(indicator), known(made), known(repealed)]
+                        if None not in parts:
+                            add(
+                                "R6", [(indicator, 1.0)], parts[0] - parts[1] + parts[2]
+                            )
+                elif indicator.startswith("t2.") and indicator.endswith(".prev_items"):
+                    change = indicator[: -len(".prev_items")] + ".change"
+                    if not later:
+                        items, delta = known(indicator), known(change)
+                        if items is not None and delta is not None:
+                            add("R7", [(indicator, 1.0)], items + delta)
+                    else:
+                        add("R7", [(indicator, 1.0), (change, 1.0)], known(indicator))
+            for i, cell in enumerate(table.cells):
+                nxt = table.cells[i + 1] if i + 1 < len(table.cells) else None
+                if not (
+                    cell.indicator
+                    and cell.indicator.startswith("pre.")
+                    and nxt is not None
+                    and nxt.indicator is None
+                    and nxt.row == cell.row
+                    and "累计" in (nxt.column or "")
+                ):
+                    continue
+                cumulative = known(cell.indicator + "#cumulative")
+                if cumulative is None:
+                    continue
+                if not later:
+                    out.append(
+                        Linear(
+                            "eq",
+                            ((i + 1, 1.0), (i, -1.0)),
+                            -cumulative,
+                            f"C1, {source}",
+                        )
+                    )
+                else:
+                    year = known(cell.indicator)
+                    if year is not None:
+                        out.append(
+                            Linear(
+                                "eq",
+                                ((i + 1, 1.0),),
+                                -(cumulative - year),
+                                f"C1, {source}",
+                            )
+                        )
         return out
 
     # -------------------------------------------------------------------- solving
@@ -231,6 +313,7 @@ class SplitResolver(Stage):
         shown = [set(range(len(a.splits))) for a in table.ambiguities]
         used = compile_constraints(readings, kept)
         candidates = [*relation_constraints(self.schema, table), *settling]
+        outside = {id(c) for c in settling}
         for constraint in compile_constraints(readings, candidates):
             survivors = search(readings, [*used, constraint])
             if survivors is None or any(
@@ -238,6 +321,17 @@ class SplitResolver(Stage):
             ):
                 continue
             used.append(constraint)
+            if id(constraint[0]) in outside:
+                # Evidence from another document: named on what it narrowed, so a
+                # cross-year check of the same relation knows it is no evidence.
+                for k, ambiguity in enumerate(table.ambiguities):
+                    if len(survivors[k]) < len(shown[k]):
+                        ambiguity.settled_by.append(constraint[0].source)
+                        table.notes.append(
+                            f"{table.id}: digits '{ambiguity.raw}' narrowed to "
+                            f"{len(survivors[k])} of {len(shown[k])} readings by "
+                            f"{constraint[0].source}."
+                        )
             shown = survivors
         self._show(table, shown)
 
