@@ -137,12 +137,12 @@ def _slow_when_marked(monkeypatch, block_alarm: bool) -> None:
     alarm reaches, when ``block_alarm``)."""
     original = Pipeline.__call__
 
-    def call(self, report):
+    def call(self, report, component_cfg=None):
         if "SLOWDOWN" in report.text:
             if block_alarm:
                 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
             time.sleep(30)
-        return original(self, report)
+        return original(self, report, component_cfg)
 
     monkeypatch.setattr(Pipeline, "__call__", call)
 

@@ -132,7 +132,11 @@ class Processor:
                     report.add_error("ingest", e.code, str(e), reason=e.reason)
                 self.ingest_seconds = time.perf_counter() - start
                 if not report.errors:
-                    report = pipeline(report, component_cfg)
+                    report = (
+                        pipeline(report, component_cfg)
+                        if component_cfg
+                        else pipeline(report)
+                    )
         except DocumentTimeout:
             report = fallback()
             report.add_error(
