@@ -83,6 +83,9 @@ def test_interrupted_run_keeps_the_old_output_and_resume_finishes(
     partial = json.loads((staging / "summary.json").read_text(encoding="utf-8"))
     assert partial["state"] == "interrupted" and partial["documents_done"] >= 4
 
+    # A worker stopped in the middle of writing a record leaves its temporary file.
+    (staging / "docs" / ".99999.tmp").write_text('{"doc_id": ', encoding="utf-8")
+
     # An input changed since: resume re-reads it; the others done are kept.
     changed = min(corpus.iterdir())
     changed.write_text(changed.read_text(encoding="utf-8") + "\n补充说明。\n", "utf-8")

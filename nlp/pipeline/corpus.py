@@ -347,6 +347,9 @@ def run_corpus(
                 Errors.E126.format(detail=f"no interrupted run at {staging}")
             )
         reused, covered = _resumable(staging, plan, limits)
+        # A worker stopped while writing leaves its temporary file (RecordWriter).
+        for stale in (staging / "docs").glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
     elif staging.exists():
         logger.warning("discarding the interrupted run in %s", staging)
         shutil.rmtree(staging)
