@@ -245,3 +245,16 @@ def test_a_report_is_read_again_with_its_neighbouring_year(tmp_path: Path, jobs)
         and r["indicator"] == "t2.normative.valid"
     ]
     assert (row["value"], row["status"]) == (665, "inferred")
+    # Merged from the parts, the read-again rows in place of the first ones: the same
+    # tables as built from corpus.jsonl.
+    from nlp.io.tables import TABLE_NAMES, write_tables
+
+    rebuilt = tmp_path / "rebuilt"
+    rebuilt.mkdir()
+    shutil.copy(out / "corpus.jsonl", rebuilt / "corpus.jsonl")
+    write_tables(rebuilt)
+    for name in TABLE_NAMES:
+        assert (
+            pq.read_table(out / "tables" / f"{name}.parquet").to_pylist()
+            == pq.read_table(rebuilt / "tables" / f"{name}.parquet").to_pylist()
+        ), name

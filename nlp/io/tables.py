@@ -34,6 +34,7 @@ from ..errors import Errors, NlpError
 from ..records import Check, Metric, Section, Weakness
 from ..search.regions import REGIONS_CONFIG, RegionResolver
 from .arrow import record_fields
+from .writers import PARENT_SINKS, REREAD_SINKS
 
 TABLE_NAMES = ("reports", "sections", "cells", "metrics", "checks", "weaknesses")
 
@@ -254,26 +255,42 @@ class PartSinks:
         self.batch_rows = batch_rows
 
     def __call__(self, worker: int) -> list[TableSink]:
-        name = f"{'parent' if worker < 0 else worker}-{os.getpid()}"
-        return [TableSink(self.folder / PARTS / name, self.batch_rows)]
+        who = {PARENT_SINKS: "parent", REREAD_SINKS: REREAD}.get(worker, str(worker))
+        return [
+            TableSink(self.folder / PARTS / f"{who}-{os.getpid()}", self.batch_rows)
+        ]
+
+
+# The part of the reports read again: its rows replace theirs in the other parts.
+REREAD = "reread"
 
 
 def _read_parts(
     parts: Path, documents: int, position: dict[str, int]
-) -> dict[str, list[pq.ParquetFile]] | None:
-    """Every part file by table, or None when they do not hold each of the run's
-    ``documents`` exactly once, a part's documents are not in input order
-    (``position``: a document a lost worker left, retried by another after later
-    ones), or one cannot be read."""
+) -> tuple[dict[str, list[pq.ParquetFile]], list[frozenset[str]]] | None:
+    """Every part file by table, with the documents to skip in each (those a later
+    part replaces: the reports read again, ``REREAD``), or None when they do not
+    hold each of the run's ``documents`` exactly once, a part's documents are not in
+    input order (``position``: a document a lost worker left, retried by another
+    after later ones), or one cannot be read."""
     found: dict[str, list[pq.ParquetFile]] = {name: [] for name in TABLE_NAMES}
     seen: set[str] = set()
     rows = 0
     try:
-        folders = sorted(p for p in parts.iterdir() if p.is_dir())
+        folders = sorted(
+            (p for p in parts.iterdir() if p.is_dir()),
+            key=lambda p: (p.name.startswith(REREAD + "-"), p.name),
+        )
+        replaced: frozenset[str] = frozenset()
         for folder in folders:
             for name in TABLE_NAMES:
                 found[name].append(pq.ParquetFile(folder / f"{name}.parquet"))
             ids = found["reports"][-1].read(columns=["doc_id"]).column(0).to_pylist()
+            if folder.name.startswith(REREAD + "-"):
+                if len(set(ids)) != len(ids) or not seen.issuperset(ids):
+                    return None
+                replaced = replaced | frozenset(ids)
+                continue
             places = [position.get(doc, -1) for doc in ids]
             if -1 in places or any(a >= b for a, b in itertools.pairwise(places)):
                 return None
@@ -283,7 +300,12 @@ def _read_parts(
         return None
     if rows != documents or len(seen) != documents:
         return None
-    return found
+    # The workers' parts come first (sorted so): skip there what a reread replaces.
+    skips = [
+        replaced if not folder.name.startswith(REREAD + "-") else frozenset()
+        for folder in folders
+    ]
+    return found, skips
 
 
 def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
@@ -293,7 +315,9 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
 
     Rows are in input order (the order of ``corpus.jsonl``) whatever worker wrote
     them, a document's cross-year checks after its own: the same corpus gives the
-    same tables with any number of jobs. Each worker's part is in input order (it
+    same tables with any number of jobs. The reports read again with their
+    neighbouring years have a part of their own (``REREAD``) whose rows replace the
+    ones the workers wrote for them. Each worker's part is in input order (it
     takes inputs from one ordered queue), so the parts are merged, not sorted; a
     part that is not (a document a lost worker left, retried elsewhere) makes the
     tables be rebuilt from ``corpus.jsonl``."""
@@ -305,10 +329,10 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
         if position is not None
         else None
     )
-    # Reports read again with their neighbouring years have stale rows in the parts.
-    if found is None or summary.get("resumed") or summary.get("neighbour_rereads"):
+    if found is None or summary.get("resumed"):
         shutil.rmtree(parts, ignore_errors=True)
         return write_tables(out)
+    found, skips = found
     schemas = table_schemas()
     counts = {}
     keys: dict[str, dict[str, Any]] = {}
@@ -330,7 +354,7 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
         counts[name] = _write_merged(
             target,
             schema,
-            found[name],
+            list(zip(found[name], skips, strict=True)),
             position,
             extra,
             added if name == "reports" else None,
@@ -343,13 +367,14 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
 def _write_merged(
     target: Path,
     schema: pa.Schema,
-    parts: list[pq.ParquetFile],
+    parts: list[tuple[pq.ParquetFile, frozenset[str]]],
     position: dict[str, int],
     extra: dict[str, list[dict[str, Any]]],
     added: dict[str, list[int]] | None,
     keys: dict[str, dict[str, Any]],
 ) -> int:
-    """One table from the workers' ``parts``, merged into input order, each
+    """One table from the workers' ``parts`` (each with the documents whose rows
+    another part replaces), merged into input order, each
     document's ``extra`` rows after its own; report rows counting the ``added``
     checks (and noting each document's ``keys``). The number of rows written."""
     pending = sorted(extra, key=lambda doc: position.get(doc, len(position)))
@@ -357,7 +382,8 @@ def _write_merged(
     held = written = 0
     with pq.ParquetWriter(target, schema, compression="zstd") as writer:
         for at, _doc, rows in heapq.merge(
-            *(_doc_runs(part, position) for part in parts), key=lambda run: run[0]
+            *(_doc_runs(part, position, skip) for part, skip in parts),
+            key=lambda run: run[0],
         ):
             while pending and position.get(pending[0], len(position)) < at:
                 buffer.append(
@@ -413,17 +439,22 @@ def _input_order(jsonl: Path) -> dict[str, int] | None:
 
 
 def _doc_runs(
-    part: pq.ParquetFile, position: dict[str, int]
+    part: pq.ParquetFile, position: dict[str, int], skip: frozenset[str] = frozenset()
 ) -> Iterator[tuple[int, str, pa.Table]]:
     """(input position, doc_id, rows) for each run of one document's rows in a part,
-    in the part's order."""
+    in the part's order, but for the documents in ``skip``."""
     for i in range(part.num_row_groups):
         group = part.read_row_group(i)
         ids = group.column("doc_id").to_pylist()
         start = 0
         for k in range(1, len(ids) + 1):
             if k == len(ids) or ids[k] != ids[start]:
-                yield position[ids[start]], ids[start], group.slice(start, k - start)
+                if ids[start] not in skip:
+                    yield (
+                        position[ids[start]],
+                        ids[start],
+                        group.slice(start, k - start),
+                    )
                 start = k
 
 

@@ -48,6 +48,11 @@ class RecordSink(Protocol):
 
 
 SinkFactory = Callable[[int], list[RecordSink]]
+# The numbers a SinkFactory is called with besides a worker's (0, 1, ...): the
+# parent's own records (a worker lost), and records that replace ones written
+# before them (reports read again with their neighbouring years).
+PARENT_SINKS = -1
+REREAD_SINKS = -2
 
 
 def output_name(doc_id: str) -> str:

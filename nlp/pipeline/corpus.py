@@ -42,6 +42,7 @@ from ..io.readers import (
 )
 from ..io.readers.crawl import Columns
 from ..io.writers import (
+    REREAD_SINKS,
     SLIM_EMPTY,
     RecordWriter,
     RunTally,
@@ -49,11 +50,15 @@ from ..io.writers import (
     SpooledSummaries,
     finish_run,
     read_spool,
-    summarize,
 )
 from .neighbours import neighbour_cfg
 from .processor import Outcome, Processor
-from .workers import WorkerPool, WorkerSpec, peak_rss_kib
+from .workers import (
+    WorkerPool,
+    WorkerSpec,
+    peak_rss_kib,
+    write_summarized,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -395,7 +400,10 @@ def run_corpus(
             state.bar.close()
         documents_peak_kib = peak_rss_kib() or 0
         rereads = _reread_with_neighbours(
-            staging, plan, processor, WorkerSpec(staging / "docs", records, pretty)
+            staging,
+            plan,
+            processor,
+            WorkerSpec(staging / "docs", records, pretty, sinks),
         )
         summary = _finish(
             staging, plan, processor, state, base, startup, started, pretty
@@ -489,7 +497,14 @@ def _reread_with_neighbours(
         for doc in wanted:
             f.seek(where[doc][2])
             offered[doc] = evidence_cells(json.loads(f.readline())["compact"])
-    writer = RecordWriter(spec.docs_dir, spec.records, spec.pretty)
+    # The tidy-table rows of the reports read again go into a part of their own,
+    # which replaces theirs in the workers' parts (nlp.io.tables.finish_tables).
+    writer = RecordWriter(
+        spec.docs_dir,
+        spec.records,
+        spec.pretty,
+        spec.sinks(REREAD_SINKS) if spec.sinks else (),
+    )
     done = 0
     with spool.open("a", encoding="utf-8") as out:
         for doc in sorted(pairs, key=lambda d: where[d][:2]):
@@ -501,16 +516,11 @@ def _reread_with_neighbours(
             except NlpError as e:  # the input changed under the run: keep the first
                 logger.warning("%s: %s", doc, e)
                 continue
-            record = outcome.record
-            name = writer.write(record)
-            summary = summarize(
-                record,
+            summary = write_summarized(
+                writer,
+                outcome.record,
                 outcome.timings,
-                compact(record),
-                name,
-                file_sha256(item.path, processor.limits)
-                if item.kind == "dump"
-                else record["source"].get("sha256", ""),
+                file_sha256(item.path, processor.limits) if item.kind == "dump" else "",
             )
             out.write(
                 json.dumps({"key": [index, row], **summary}, ensure_ascii=False) + "\n"

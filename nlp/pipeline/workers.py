@@ -26,7 +26,12 @@ from ..corpus_steps.cross_year import compact
 from ..errors import Errors
 from ..io.inputs import Input, shown
 from ..io.readers import empty_report, file_sha256, row_doc_id
-from ..io.writers import RecordWriter, SinkFactory, summarize
+from ..io.writers import (
+    PARENT_SINKS,
+    RecordWriter,
+    SinkFactory,
+    summarize,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,24 @@ class WorkerSpec:
     sinks: SinkFactory | None = None
 
 
+def write_summarized(
+    writer: RecordWriter,
+    record: dict[str, Any],
+    timings: dict[str, float],
+    input_sha: str = "",
+) -> dict[str, Any]:
+    """Write ``record``; what the parent keeps of it (``summarize``). ``input_sha``
+    is a dump's (its rows share it); a file's is in its record."""
+    name = writer.write(record)
+    return summarize(
+        record,
+        timings,
+        compact(record),
+        name,
+        input_sha or record["source"].get("sha256", ""),
+    )
+
+
 class RunAborted(Exception):
     """The run itself cannot go on (a record cannot be written: disk full...)."""
 
@@ -89,17 +112,11 @@ def _worker_main(
             )
             try:
                 for outcome, row in processor.outcomes(item, start):
-                    record = outcome.record
-                    name = writer.write(record)
-                    summary = summarize(
-                        record,
-                        outcome.timings,
-                        compact(record),
-                        name,
-                        sha or record["source"].get("sha256", ""),
+                    summary = write_summarized(
+                        writer, outcome.record, outcome.timings, sha
                     )
-                    if not sent_config and record.get("config"):
-                        summary["config"] = record["config"]
+                    if not sent_config and outcome.record.get("config"):
+                        summary["config"] = outcome.record["config"]
                         sent_config = True
                     conn.send(("doc", index, row, summary))
             except Exception as e:  # noqa: BLE001 - a record could not be written
@@ -287,12 +304,7 @@ class WorkerPool:
         )
         report.add_error("run", code, message, reason=reason)
         record = report.to_dict()
-        name = self._writer().write(record)
-        self.on_doc(
-            index,
-            row,
-            summarize(record, {}, compact(record), name, record["source"]["sha256"]),
-        )
+        self.on_doc(index, row, write_summarized(self._writer(), record, {}))
         if item.kind == "dump":
             deaths[index] = deaths.get(index, 0) + (slot.rows_this_task == 0)
             if deaths[index] < MAX_DEATHS_WITHOUT_PROGRESS:
@@ -305,7 +317,7 @@ class WorkerPool:
 
     def _writer(self) -> RecordWriter:
         if self._parent_writer is None:
-            sinks = self.spec.sinks(-1) if self.spec.sinks else ()
+            sinks = self.spec.sinks(PARENT_SINKS) if self.spec.sinks else ()
             self._parent_writer = RecordWriter(
                 self.spec.docs_dir, self.spec.records, self.spec.pretty, sinks
             )
