@@ -37,6 +37,8 @@ def test_tree_memory_counts_the_children():
     found = memory.stop()
     assert found["peak_pss_mib"] >= 80
     assert found["processes_at_peak"] == 2
+    # The root's own peak: the 80 MiB were its child's.
+    assert 0 < found["parent_peak_rss_mib"] < 80
 
 
 @pytest.mark.slow
@@ -46,15 +48,21 @@ def test_bench_writes_its_figures(tmp_path, capsys):
     for path in iter_corpus(SAMPLE)[:3]:
         (corpus / path.name).write_bytes(path.read_bytes())
     out = tmp_path / "bench.json"
-    assert main([str(corpus), "--reports", "4", "--jobs", "1", "--json", str(out)]) == 0
+    assert main([str(corpus), "--reports", "8", "--jobs", "1", "--json", str(out)]) == 0
     result = json.loads(out.read_text("utf-8"))
     (run,) = result["runs"]
-    assert run["reports"] == 4 and run["failed"] == 0
+    assert run["reports"] == 8 and run["failed"] == 0
     assert run["command"]["status"] == 0
     assert run["startup"]["seconds"] > run["startup"]["build_seconds"] > 0
     assert set(run["stages"]) >= {"tokenize.v1", "ingest"}
-    assert run["segmenter_alone"]["reports"] == 4
+    assert run["segmenter_alone"]["reports"] == 8
+    # The parent's growth: nlp.run on a quarter of the corpus and on all of it.
+    growth = result["parent_memory"]
+    assert growth["reports"] == [2, 8] and growth["status"] == [0, 0]
+    assert all(peak > 0 for peak in growth["parent_peak_rss_mib"])
+    assert isinstance(growth["growth_bytes_per_report"], int)
     assert run["memory"]["peak_pss_mib"] > 0
     assert "pipeline_vs_segmenter" in result
-    assert "Segmenter alone" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Segmenter alone" in printed and "bytes a report" in printed
     assert format_table(result).splitlines()[0].startswith("Corpus")

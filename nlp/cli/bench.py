@@ -77,14 +77,29 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _high_water_kib(pid: int) -> int | None:
+    """A process's peak RSS so far (``VmHWM``), in KiB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 class TreeMemory(threading.Thread):
-    """Samples the summed PSS of a process and its descendants until stopped."""
+    """Samples the summed PSS of a process and its descendants until stopped, and
+    the process's own peak RSS (``VmHWM``: the kernel's high-water mark, so a
+    peak between samples is not missed, only one in the last interval)."""
 
     def __init__(self, pid: int, interval: float = 0.1):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_kib = 0
         self.peak_processes = 0
+        self.root_hwm_kib = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -93,6 +108,7 @@ class TreeMemory(threading.Thread):
             total = sum(pss_kib(p) or 0 for p in pids)
             if total > self.peak_kib:
                 self.peak_kib, self.peak_processes = total, len(pids)
+            self.root_hwm_kib = max(self.root_hwm_kib, _high_water_kib(self.pid) or 0)
             self._stop_event.wait(self.interval)
 
     def stop(self) -> dict[str, Any]:
@@ -101,6 +117,7 @@ class TreeMemory(threading.Thread):
         return {
             "peak_pss_mib": round(self.peak_kib / 1024, 1),
             "processes_at_peak": self.peak_processes,
+            "parent_peak_rss_mib": round(self.root_hwm_kib / 1024, 1),
         }
 
 
@@ -160,6 +177,40 @@ def command_run(
     }
 
 
+def parent_growth(
+    files: list[Path],
+    root: Path,
+    runs: list[dict[str, Any]],
+    config: str | None,
+    work: Path,
+) -> dict[str, Any] | None:
+    """The ``nlp.run`` parent's memory a report: its peak RSS on a quarter of the
+    corpus against the whole, corpus steps and tidy tables included (the slope
+    between the two sizes; what does not grow with the corpus cancels out). With
+    the most jobs measured."""
+    if len(files) < 8 or not runs:
+        return None
+    jobs = max(r["jobs"] for r in runs)
+    whole = next(r for r in runs if r["jobs"] == jobs)["command"]
+    quarter = replicate(files, root, len(files) // 4, work / "quarter")
+    small = command_run(work / "quarter", jobs, config, work, len(quarter))
+    sizes = (len(quarter), len(files))
+    peaks = (
+        small["memory"]["parent_peak_rss_mib"],
+        whole["memory"]["parent_peak_rss_mib"],
+    )
+    return {
+        "jobs": jobs,
+        "reports": list(sizes),
+        "parent_peak_rss_mib": list(peaks),
+        "status": [small["status"], whole["status"]],
+        "growth_bytes_per_report": round(
+            (peaks[1] - peaks[0]) * 1024 * 1024 / (sizes[1] - sizes[0])
+        ),
+        "target_bytes_per_report": 1024,
+    }
+
+
 def import_costs(top: int = 12) -> dict[str, float]:
     """Self import time by top-level package (``python -X importtime``) of
     importing the runner and building the pipeline, in ms, largest first."""
@@ -200,6 +251,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             run = measuring_run(listing, root, jobs, args.config, work)
             run["command"] = command_run(root, jobs, args.config, work, len(files))
             runs.append(run)
+        growth = parent_growth(files, root, runs, args.config, work)
     result = {
         "corpus": str(args.corpus),
         "files": len(files),
@@ -209,6 +261,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "optional_installed": {name: _installed(name) for name in OPTIONAL},
         "runs": runs,
+        "parent_memory": growth,
         "import_ms_by_package": import_costs(),
     }
     one = next((r for r in runs if r["jobs"] == 1 and "segmenter_alone" in r), None)
@@ -282,6 +335,18 @@ def format_table(result: dict[str, Any]) -> str:
                 for fmt, f in r["by_format"].items()
             )
         )
+    growth = result.get("parent_memory")
+    if growth:
+        lines += [
+            "",
+            (
+                f"nlp.run parent, {growth['jobs']} job(s): peak RSS "
+                f"{growth['parent_peak_rss_mib'][0]} MiB at {growth['reports'][0]} "
+                f"reports, {growth['parent_peak_rss_mib'][1]} MiB at "
+                f"{growth['reports'][1]}: {growth['growth_bytes_per_report']} bytes a "
+                f"report (target <= {growth['target_bytes_per_report']})"
+            ),
+        ]
     if "pipeline_vs_segmenter" in result:
         one = next(r for r in result["runs"] if "segmenter_alone" in r)
         seg, fl = one["segmenter_alone"], one["floor"]

@@ -20,6 +20,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+# Arrow's allocator for the run's processes (set before pyarrow is first used, and
+# inherited by the forked workers), unless the caller chose one: the tidy tables
+# are written in small batches, for which the system allocator is faster than
+# Arrow's default mimalloc and keeps far less: on 2,000 reports the parent's peak
+# went from 260-282 to 200 MiB and a worker's from 192 to 173 (docs/speed.md).
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
 from ..config import config_path, load_yaml
 from ..errors import Errors, NlpError
 from ..io.readers import DEFAULT_LIMITS, Limits

@@ -14,7 +14,10 @@ are compared; within one agency and category, its distinct statements pairwise.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..pipeline.registry import corpus_step
@@ -52,32 +55,62 @@ def _group_items(
     return sorted(found)
 
 
-def _items(
-    records: list[dict[str, Any]], aliases: dict[str, str]
-) -> list[dict[str, Any]]:
+@dataclass(slots=True)
+class _Item:
+    """One weakness statement of one report: a slotted object, not a dict (a corpus
+    holds one per statement until the end); read as ``item["field"]`` too."""
+
+    doc_id: str | None
+    agency: str
+    year: Any
+    id: str | None
+    category: str | None
+    text: str
+    improvement: str | None
+    key: str
+    shingles: frozenset[str]
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+
+def _intern(value: Any) -> Any:
+    return sys.intern(value) if isinstance(value, str) else value
+
+
+def _items(records: Iterable[dict[str, Any]], aliases: dict[str, str]) -> list[_Item]:
+    """The statements of ``records``; their texts, keys and shingle sets shared
+    between statements that are the same, category names interned."""
     items = []
-    cache: dict[str, frozenset[str]] = {}
+    cache: dict[str, tuple[str, frozenset[str]]] = {}
+    texts: dict[str, str] = {}
     for record in records:
         meta = record.get("meta") or {}
         name = normalise_agency(meta.get("agency"))
         agency = aliases.get(name, name) or "unknown"
         year = meta.get("year")
         for weakness in record.get("weaknesses") or []:
-            key = _text_key(weakness.get("text", ""))
+            text = weakness.get("text", "")
+            text = texts.setdefault(text, text)
+            key = _text_key(text)
             if not key:
                 continue
+            key, found = cache.get(key) or cache.setdefault(key, (key, shingles(key)))
+            improvement = weakness.get("improvement")
+            if improvement is not None:
+                improvement = texts.setdefault(improvement, improvement)
             items.append(
-                {
-                    "doc_id": record.get("doc_id"),
-                    "agency": agency,
-                    "year": year,
-                    "id": weakness.get("id"),
-                    "category": weakness.get("category"),
-                    "text": weakness.get("text", ""),
-                    "improvement": weakness.get("improvement"),
-                    "key": key,
-                    "shingles": cache.get(key) or cache.setdefault(key, shingles(key)),
-                }
+                _Item(
+                    record.get("doc_id"),
+                    agency,
+                    year,
+                    _intern(weakness.get("id")),
+                    _intern(weakness.get("category")),
+                    text,
+                    improvement,
+                    key,
+                    found,
+                )
             )
     return items
 
@@ -87,38 +120,42 @@ def _year_key(year: Any) -> str:
 
 
 def _by_category(
-    records: list[dict[str, Any]], aliases: dict[str, str]
+    records: Iterable[dict[str, Any]], aliases: dict[str, str]
 ) -> dict[str, Any]:
-    reports: dict[str, set[int]] = defaultdict(set)
+    """Reports and agencies stating each category, by year. Reports are counted
+    (each record is seen once), agencies collected: memory grows with the
+    agencies, not the reports."""
+    reports: Counter[str] = Counter()
     agencies: dict[str, set[str]] = defaultdict(set)
-    by_year: dict[str, dict[str, list[set]]] = defaultdict(
-        lambda: defaultdict(lambda: [set(), set()])
+    by_year: dict[str, dict[str, list]] = defaultdict(
+        lambda: defaultdict(lambda: [0, set()])
     )
-    for index, record in enumerate(records):
+    for record in records:
         meta = record.get("meta") or {}
         name = normalise_agency(meta.get("agency"))
         agency = aliases.get(name, name) or "unknown"
         year = _year_key(meta.get("year"))
-        for weakness in record.get("weaknesses") or []:
-            category = weakness.get("category") or "other"
-            reports[category].add(index)
+        stated = {w.get("category") or "other" for w in record.get("weaknesses") or []}
+        for category in stated:
+            reports[category] += 1
             agencies[category].add(agency)
-            by_year[category][year][0].add(index)
-            by_year[category][year][1].add(agency)
+            entry = by_year[category][year]
+            entry[0] += 1
+            entry[1].add(agency)
     return {
         category: {
-            "reports": len(reports[category]),
+            "reports": reports[category],
             "agencies": len(agencies[category]),
             "by_year": {
-                year: {"reports": len(r), "agencies": len(a)}
+                year: {"reports": r, "agencies": len(a)}
                 for year, (r, a) in sorted(by_year[category].items())
             },
         }
-        for category in sorted(reports, key=lambda c: (-len(reports[c]), c))
+        for category in sorted(reports, key=lambda c: (-reports[c], c))
     }
 
 
-def _occurrence(item: dict[str, Any]) -> dict[str, Any]:
+def _occurrence(item: _Item) -> dict[str, Any]:
     return {
         "doc_id": item["doc_id"],
         "agency": item["agency"],
@@ -129,12 +166,10 @@ def _occurrence(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _by_agency(
-    items: list[dict[str, Any]], names: dict[str, set[str]]
-) -> dict[str, Any]:
+def _by_agency(items: list[_Item], names: dict[str, set[str]]) -> dict[str, Any]:
     """Per agency: same-category, same-wording statements of several years."""
     result: dict[str, Any] = {}
-    by_agency: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_agency: dict[str, list[_Item]] = defaultdict(list)
     for item in items:
         by_agency[item["agency"]].append(item)
     for agency in sorted(by_agency):
@@ -163,7 +198,7 @@ def _by_agency(
     return result
 
 
-def _same_wording_groups(items: list[dict[str, Any]]) -> list[list[int]]:
+def _same_wording_groups(items: list[_Item]) -> list[list[int]]:
     """Indexes of ``items`` (one agency's) that say the same: one category and
     ``SAME_WORDING`` containment, linked transitively; ordered by first index."""
     key_items: dict[tuple[Any, str], list[int]] = defaultdict(list)
@@ -187,7 +222,7 @@ def _same_wording_groups(items: list[dict[str, Any]]) -> list[list[int]]:
     return sorted(found)
 
 
-def _order(item: dict[str, Any]) -> tuple:
+def _order(item: _Item) -> tuple:
     return (
         item["year"] if item["year"] is not None else 0,
         str(item["doc_id"]),
@@ -195,7 +230,7 @@ def _order(item: dict[str, Any]) -> tuple:
     )
 
 
-def _repeat_entry(found: list[dict[str, Any]], years: list[int]) -> dict[str, Any]:
+def _repeat_entry(found: list[_Item], years: list[int]) -> dict[str, Any]:
     promised = []
     for year in years[:-1]:
         for item in found:
@@ -221,7 +256,7 @@ def _join(years: list[Any]) -> str:
     return years[0] if len(years) == 1 else ", ".join(years[:-1]) + " and " + years[-1]
 
 
-def _boilerplate(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _boilerplate(items: list[_Item]) -> list[dict[str, Any]]:
     """Statements copied near-verbatim across agencies or years."""
     key_items: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):

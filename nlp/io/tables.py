@@ -16,6 +16,7 @@ tables from ``corpus.jsonl`` instead, so the tables always match the records.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import json
@@ -25,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Self
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -374,42 +376,100 @@ def _write_merged(
     keys: dict[str, dict[str, Any]],
 ) -> int:
     """One table from the workers' ``parts`` (each with the documents whose rows
-    another part replaces), merged into input order, each
-    document's ``extra`` rows after its own; report rows counting the ``added``
-    checks (and noting each document's ``keys``). The number of rows written."""
-    pending = sorted(extra, key=lambda doc: position.get(doc, len(position)))
-    buffer: list[pa.Table] = []
-    held = written = 0
+    another part replaces), merged into input order, each document's ``extra`` rows
+    after its own; report rows counting the ``added`` checks (and noting each
+    document's ``keys``). The number of rows written.
+
+    What is held between writes is the parts' current row groups and which of
+    their rows come next (``_Picks``), not a table per document: a run's reports
+    table has one row a document, and a slice of a table costs kilobytes of
+    Arrow objects however few rows it holds."""
+    pending = collections.deque(
+        sorted(extra, key=lambda doc: position.get(doc, len(position)))
+    )
+    picks = _Picks(schema)
+    written = 0
     with pq.ParquetWriter(target, schema, compression="zstd") as writer:
-        for at, _doc, rows in heapq.merge(
-            *(_doc_runs(part, position, skip) for part, skip in parts),
+        for at, _doc, group, rows, start, length in heapq.merge(
+            *(
+                _doc_runs(part, position, skip, number)
+                for number, (part, skip) in enumerate(parts)
+            ),
             key=lambda run: run[0],
         ):
             while pending and position.get(pending[0], len(position)) < at:
-                buffer.append(
-                    pa.Table.from_pylist(extra[pending.pop(0)], schema=schema)
-                )
-            buffer.append(rows)
-            held += rows.num_rows
-            if held >= 4096:
-                written += _write_buffer(writer, buffer, added, keys)
-                held = 0
+                picks.add_rows(extra[pending.popleft()])
+            picks.add(group, rows, start, length)
+            if picks.rows >= 4096:
+                written += _write_buffer(writer, picks.take(), added, keys)
         for doc in pending:
-            buffer.append(pa.Table.from_pylist(extra[doc], schema=schema))
-        written += _write_buffer(writer, buffer, added, keys)
+            picks.add_rows(extra[doc])
+        written += _write_buffer(writer, picks.take(), added, keys)
     return written
+
+
+class _Picks:
+    """Rows to write next, in order, as (row group, start, length) runs over the
+    row groups they come from, plus rows given as mappings (cross-year checks)."""
+
+    def __init__(self, schema: pa.Schema):
+        self.schema = schema
+        self._clear()
+
+    def _clear(self) -> None:
+        self.groups: list[pa.Table] = []
+        self._index: dict[Any, int] = {}
+        self.runs: list[list[int]] = []  # [group index, start, length]
+        self.extra: list[dict[str, Any]] = []
+        self.rows = 0
+
+    def add(self, key: Any, group: pa.Table, start: int, length: int) -> None:
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self.groups)
+            self.groups.append(group)
+        last = self.runs[-1] if self.runs else None
+        if last and last[0] == index and last[1] + last[2] == start:
+            last[2] += length
+        else:
+            self.runs.append([index, start, length])
+        self.rows += length
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.runs.append([-1, len(self.extra), len(rows)])
+        self.extra.extend(rows)
+        self.rows += len(rows)
+
+    def take(self) -> pa.Table | None:
+        """The rows picked, as one table, and start afresh."""
+        if not self.runs:
+            self._clear()
+            return None
+        groups = list(self.groups)
+        if self.extra:
+            groups.append(pa.Table.from_pylist(self.extra, schema=self.schema))
+        offsets = list(itertools.accumulate((g.num_rows for g in groups), initial=0))
+        extra_at = len(groups) - 1
+        indices = np.concatenate(
+            [
+                np.arange(length, dtype=np.int64)
+                + (offsets[extra_at if group < 0 else group] + start)
+                for group, start, length in self.runs
+            ]
+        )
+        table = pa.concat_tables(groups).take(pa.array(indices))
+        self._clear()
+        return table
 
 
 def _write_buffer(
     writer: pq.ParquetWriter,
-    buffer: list[pa.Table],
+    table: pa.Table | None,
     added: dict[str, list[int]] | None,
     keys: dict[str, dict[str, Any]],
 ) -> int:
-    if not buffer:
+    if table is None or not table.num_rows:
         return 0
-    table = pa.concat_tables(buffer)
-    buffer.clear()
     if added is not None:
         table = _with_added_checks(table, added, keys)
     writer.write_table(table)
@@ -439,10 +499,14 @@ def _input_order(jsonl: Path) -> dict[str, int] | None:
 
 
 def _doc_runs(
-    part: pq.ParquetFile, position: dict[str, int], skip: frozenset[str] = frozenset()
-) -> Iterator[tuple[int, str, pa.Table]]:
-    """(input position, doc_id, rows) for each run of one document's rows in a part,
-    in the part's order, but for the documents in ``skip``."""
+    part: pq.ParquetFile,
+    position: dict[str, int],
+    skip: frozenset[str] = frozenset(),
+    number: int = 0,
+) -> Iterator[tuple[int, str, tuple[int, int], pa.Table, int, int]]:
+    """(input position, doc_id, row group key, row group, start, length) for each
+    run of one document's rows in part ``number``, in the part's order, but for
+    the documents in ``skip``."""
     for i in range(part.num_row_groups):
         group = part.read_row_group(i)
         ids = group.column("doc_id").to_pylist()
@@ -453,7 +517,10 @@ def _doc_runs(
                     yield (
                         position[ids[start]],
                         ids[start],
-                        group.slice(start, k - start),
+                        (number, i),
+                        group,
+                        start,
+                        k - start,
                     )
                 start = k
 

@@ -68,9 +68,10 @@ def output_name(doc_id: str) -> str:
 
 
 def write_json(path: Path, data: Any, indent: int | None = 1) -> None:
-    path.write_text(
-        json.dumps(data, ensure_ascii=False, indent=indent), encoding="utf-8"
-    )
+    """``data`` as JSON, written as it is encoded: the file's text is never held
+    whole (weaknesses.json and summary.json grow with the corpus)."""
+    with path.open("w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=indent)
 
 
 def dumps_record(record: dict[str, Any], pretty: bool = False) -> str:
@@ -271,11 +272,14 @@ def finish_run(
     the order of ``names``: (doc id, file under docs/) pairs), weaknesses.json and
     summary.json; return the summary. One record in memory at a time, and only the
     records that change (or all with ``pretty``) are parsed."""
-    docs_dir = staging / "docs"
+    # A str path, not pathlib's: Path interns every part it parses (sys.intern, for
+    # good), which would grow the parent by a file name a report.
+    docs_dir = os.fspath(staging / "docs")
     with (staging / "corpus.jsonl").open("w", encoding="utf-8") as jsonl:
         for doc_id, name in names:
-            path = docs_dir / name
-            text = path.read_text(encoding="utf-8")
+            path = os.path.join(docs_dir, name)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
             extra = cross_year.get(doc_id)
             if extra or pretty:
                 record = json.loads(text)
@@ -285,7 +289,8 @@ def finish_run(
                         check.id = f"xy{base + i}"
                         record["checks"].append(check.to_dict())
                     tally.add_checks([c.to_dict() for c in extra])
-                    path.write_text(dumps_record(record, pretty), encoding="utf-8")
+                    with open(path, "w", encoding="utf-8") as f:
+                        f.write(dumps_record(record, pretty))
                 text = dumps_record(record)
             jsonl.write(text.rstrip("\n") + "\n")
     write_json(staging / "weaknesses.json", recurrence)
