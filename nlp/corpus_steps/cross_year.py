@@ -203,21 +203,30 @@ def _cell(compacted: dict[str, Any], ref: str) -> dict[str, Any] | None:
     return cell
 
 
-def cross_year_checks(compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
-    """Checks for every pair of consecutive years of one agency, keyed by doc_id (t)."""
+def cross_year_checks(compacts: Sequence[dict[str, Any]]) -> dict[str, list[Check]]:
+    """Checks for every pair of consecutive years of one agency, keyed by doc_id (t).
+
+    Two passes over ``compacts`` (a sequence read from disk in a corpus run): one
+    notes where each agency-year is, the other reads the pairs in (agency, year)
+    order, holding two compact records at a time, not one a report."""
     groups = agency_groups(
-        [c["meta"].get("agency") for c in compacts if c["meta"].get("agency")]
+        sorted({c["meta"]["agency"] for c in compacts if c["meta"].get("agency")})
     )
-    by_agency: dict[tuple[str, int], dict[str, Any]] = {}
-    for c in compacts:
+    by_agency: dict[tuple[str, int], int] = {}
+    for index, c in enumerate(compacts):
         agency, year = c["meta"].get("agency"), c["meta"].get("year")
         if agency and year:
-            by_agency.setdefault((groups[agency], int(year)), c)
+            by_agency.setdefault((groups[agency], int(year)), index)
     result: dict[str, list[Check]] = defaultdict(list)
-    for (group, year), current in sorted(by_agency.items()):
-        previous = by_agency.get((group, year - 1))
-        if previous is None:
+    held: dict[int, dict[str, Any]] = {}
+    for (group, year), at in sorted(by_agency.items()):
+        before = by_agency.get((group, year - 1))
+        if before is None:
             continue
+        # The previous year was the last pair's current year, when there was one.
+        previous = held.get(before) or compacts[before]
+        current = compacts[at]
+        held = {at: current}
         checks = result[current["doc_id"]]
         for column in T3_COLUMNS:
             _compare(
@@ -380,5 +389,5 @@ class CrossYearChecks:
     def initialize(self) -> CrossYearChecks:
         return self
 
-    def __call__(self, compacts: list[dict[str, Any]]) -> dict[str, list[Check]]:
+    def __call__(self, compacts: Sequence[dict[str, Any]]) -> dict[str, list[Check]]:
         return cross_year_checks(compacts)

@@ -288,8 +288,9 @@ def find_recurring(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Recurring weaknesses of ``records`` (output records with ``meta.agency``,
     ``meta.year`` and ``weaknesses``): ``by_category``, ``by_agency``,
     ``boilerplate``, and a short ``summary`` of the three."""
-    names = [(r.get("meta") or {}).get("agency") for r in records]
-    aliases = agency_aliases(n for n in names if n)
+    # Counted, not listed: agency_aliases picks each agency's most frequent name.
+    names = Counter((r.get("meta") or {}).get("agency") for r in records)
+    aliases = agency_aliases(n for n in names.elements() if n)
     known: dict[str, set[str]] = defaultdict(set)
     for name, canonical in aliases.items():
         known[canonical].add(name)

@@ -20,7 +20,7 @@ from .readers import doc_id_for
 from .readers.crawl import is_dump
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Input:
     """One file to read: a report, or a crawl dump whose rows are reports."""
 

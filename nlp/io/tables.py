@@ -26,7 +26,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Self
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -276,7 +275,7 @@ def _read_parts(
     input order (``position``: a document a lost worker left, retried by another
     after later ones), or one cannot be read."""
     found: dict[str, list[pq.ParquetFile]] = {name: [] for name in TABLE_NAMES}
-    seen: set[str] = set()
+    seen = bytearray(len(position))  # by input position: a byte a document
     rows = 0
     try:
         folders = sorted(
@@ -289,18 +288,21 @@ def _read_parts(
                 found[name].append(pq.ParquetFile(folder / f"{name}.parquet"))
             ids = found["reports"][-1].read(columns=["doc_id"]).column(0).to_pylist()
             if folder.name.startswith(REREAD + "-"):
-                if len(set(ids)) != len(ids) or not seen.issuperset(ids):
+                if len(set(ids)) != len(ids) or not all(
+                    doc in position and seen[position[doc]] for doc in ids
+                ):
                     return None
                 replaced = replaced | frozenset(ids)
                 continue
             places = [position.get(doc, -1) for doc in ids]
             if -1 in places or any(a >= b for a, b in itertools.pairwise(places)):
                 return None
-            seen.update(ids)
+            for place in places:
+                seen[place] = 1
             rows += len(ids)
     except (OSError, pa.ArrowInvalid):
         return None
-    if rows != documents or len(seen) != documents:
+    if rows != documents or seen.count(1) != documents:
         return None
     # The workers' parts come first (sorted so): skip there what a reread replaces.
     skips = [
@@ -381,9 +383,12 @@ def _write_merged(
     document's ``keys``). The number of rows written.
 
     What is held between writes is the parts' current row groups and which of
-    their rows come next (``_Picks``), not a table per document: a run's reports
-    table has one row a document, and a slice of a table costs kilobytes of
-    Arrow objects however few rows it holds."""
+    their rows come next (``_Picks``): at most ``FLUSH_ROWS`` rows in at most
+    ``FLUSH_RUNS`` runs. A run becomes a slice only when written, because a slice
+    costs kilobytes of Arrow objects however few rows it holds (a reports table
+    has one row a document); the slices are written as they are, not copied
+    (taking the rows out of the concatenated row groups copied them twice and
+    left the parent's memory growing with the corpus)."""
     pending = collections.deque(
         sorted(extra, key=lambda doc: position.get(doc, len(position)))
     )
@@ -400,12 +405,16 @@ def _write_merged(
             while pending and position.get(pending[0], len(position)) < at:
                 picks.add_rows(extra[pending.popleft()])
             picks.add(group, rows, start, length)
-            if picks.rows >= 4096:
+            if picks.rows >= FLUSH_ROWS or len(picks.runs) >= FLUSH_RUNS:
                 written += _write_buffer(writer, picks.take(), added, keys)
         for doc in pending:
             picks.add_rows(extra[doc])
         written += _write_buffer(writer, picks.take(), added, keys)
     return written
+
+
+FLUSH_ROWS = 4096
+FLUSH_RUNS = 256
 
 
 class _Picks:
@@ -441,23 +450,19 @@ class _Picks:
         self.rows += len(rows)
 
     def take(self) -> pa.Table | None:
-        """The rows picked, as one table, and start afresh."""
+        """The rows picked, as one table of slices (no copy), and start afresh."""
         if not self.runs:
             self._clear()
             return None
-        groups = list(self.groups)
-        if self.extra:
-            groups.append(pa.Table.from_pylist(self.extra, schema=self.schema))
-        offsets = list(itertools.accumulate((g.num_rows for g in groups), initial=0))
-        extra_at = len(groups) - 1
-        indices = np.concatenate(
+        extra = (
+            pa.Table.from_pylist(self.extra, schema=self.schema) if self.extra else None
+        )
+        table = pa.concat_tables(
             [
-                np.arange(length, dtype=np.int64)
-                + (offsets[extra_at if group < 0 else group] + start)
+                (extra if group < 0 else self.groups[group]).slice(start, length)
                 for group, start, length in self.runs
             ]
         )
-        table = pa.concat_tables(groups).take(pa.array(indices))
         self._clear()
         return table
 
