@@ -142,6 +142,23 @@ def neighbour_pairs(
     return pairs
 
 
+def neighbours_wanted(pairs: dict[str, dict[str, str]]) -> set[str]:
+    """The doc ids whose cells ``pairs`` (``neighbour_pairs``) asks for."""
+    return {doc for pair in pairs.values() for doc in pair.values()}
+
+
+def neighbour_plan(
+    pairs: dict[str, dict[str, str]], offered: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """``resolve_splits``'s ``neighbours`` for each report of ``pairs``: the
+    ``evidence_cells`` ``offered`` by each of its neighbouring years, by side. One
+    plan for ``nlp.run``, ``nlp.spark`` and the in-memory evaluations."""
+    return {
+        doc: {side: offered[other] for side, other in pair.items()}
+        for doc, pair in pairs.items()
+    }
+
+
 def evidence_cells(compacted: dict[str, Any]) -> dict[str, Any]:
     """What a report offers its neighbouring years' split solver: its cells that
     were printed or settled within it (not by a neighbour), by compact key."""
@@ -168,14 +185,11 @@ def neighbour_evidence(
         )
         for c in compacts
     )
-    wanted = {doc for pair in pairs.values() for doc in pair.values()}
+    wanted = neighbours_wanted(pairs)
     offered = {
         c["doc_id"]: evidence_cells(c) for c in compacts if c["doc_id"] in wanted
     }
-    return {
-        doc: {side: offered[other] for side, other in pair.items()}
-        for doc, pair in pairs.items()
-    }
+    return neighbour_plan(pairs, offered)
 
 
 def _t2_row(indicator: str) -> bool:

@@ -31,7 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..corpus_steps.cross_year import compact, evidence_cells, neighbour_pairs
+from ..corpus_steps.cross_year import (
+    compact,
+    evidence_cells,
+    neighbour_pairs,
+    neighbour_plan,
+    neighbours_wanted,
+)
 from ..errors import Errors, NlpError
 from ..io.inputs import CorpusPlan, Input, plan_corpus, shown
 from ..io.readers import (
@@ -491,12 +497,12 @@ def _reread_with_neighbours(
     del light
     if not pairs:
         return 0
-    wanted = {doc for pair in pairs.values() for doc in pair.values()}
     offered = {}
     with spool.open("rb") as f:
-        for doc in wanted:
+        for doc in neighbours_wanted(pairs):
             f.seek(where[doc][2])
             offered[doc] = evidence_cells(json.loads(f.readline())["compact"])
+    neighbours = neighbour_plan(pairs, offered)
     # The tidy-table rows of the reports read again go into a part of their own,
     # which replaces theirs in the workers' parts (nlp.io.tables.finish_tables).
     writer = RecordWriter(
@@ -507,12 +513,11 @@ def _reread_with_neighbours(
     )
     done = 0
     with spool.open("a", encoding="utf-8") as out:
-        for doc in sorted(pairs, key=lambda d: where[d][:2]):
+        for doc in sorted(neighbours, key=lambda d: where[d][:2]):
             index, row, _ = where[doc]
             item = plan.inputs[index]
-            neighbours = {side: offered[d] for side, d in pairs[doc].items()}
             try:
-                outcome = processor.again(item, row, neighbour_cfg(neighbours))
+                outcome = processor.again(item, row, neighbour_cfg(neighbours[doc]))
             except NlpError as e:  # the input changed under the run: keep the first
                 logger.warning("%s: %s", doc, e)
                 continue

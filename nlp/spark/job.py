@@ -31,7 +31,13 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from ..config import config_path, load_yaml
-from ..corpus_steps.cross_year import compact, evidence_cells, neighbour_pairs
+from ..corpus_steps.cross_year import (
+    compact,
+    evidence_cells,
+    neighbour_pairs,
+    neighbour_plan,
+    neighbours_wanted,
+)
 from ..errors import Errors, IngestError, NlpError
 from ..io.readers import (
     DEFAULT_LIMITS,
@@ -317,18 +323,13 @@ def _with_neighbours(sc, inputs, first, settings: SparkSettings):
     pairs = neighbour_pairs(light)
     if not pairs:
         return first
-    wanted = {doc for pair in pairs.values() for doc in pair.values()}
+    wanted = neighbours_wanted(pairs)
     offered = dict(
         first.filter(lambda t: t[0] in wanted)
         .map(lambda t: (t[0], evidence_cells(t[2])))
         .collect()
     )
-    plan = sc.broadcast(
-        {
-            doc: {side: offered[other] for side, other in pair.items()}
-            for doc, pair in pairs.items()
-        }
-    )
+    plan = sc.broadcast(neighbour_plan(pairs, offered))
     again = inputs.mapPartitions(
         lambda items: process_partition(settings, items, plan.value)
     )
