@@ -135,6 +135,10 @@ class Errors(metaclass=ErrorsWithCodes):
         "Dump {path} has no row {row} any more: it changed during the run, so the row "
         "was not read again with its neighbouring years."
     )
+    E130 = (
+        "Read again with its neighbouring years, the report failed ({detail}); its "
+        "first reading is kept."
+    )
     # models
     E200 = "Model {path} is missing. Train it with `python -m nlp.train {task} --out {path}`."
     E201 = "Model {path} is incompatible: {detail}. Retrain it with `python -m nlp.train {task}`."

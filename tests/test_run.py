@@ -258,3 +258,63 @@ def test_a_report_is_read_again_with_its_neighbouring_year(tmp_path: Path, jobs)
             pq.read_table(out / "tables" / f"{name}.parquet").to_pylist()
             == pq.read_table(rebuilt / "tables" / f"{name}.parquet").to_pylist()
         ), name
+
+
+def test_a_report_that_fails_when_read_again_keeps_its_first_reading(
+    tmp_path: Path, monkeypatch, caplog
+):
+    # The second reading fails (here a stage error is added to it, as a timeout
+    # would): the first reading, which succeeded, is what the run keeps.
+    from nlp.pipeline.processor import Processor
+
+    real = Processor.again
+
+    def failing(self, item, row, component_cfg):
+        outcome = real(self, item, row, component_cfg)
+        outcome.record["errors"] = [
+            {
+                "stage": "run",
+                "code": "E114",
+                "reason": "timeout",
+                "message": "over the time limit",
+            }
+        ]
+        return outcome
+
+    monkeypatch.setattr(Processor, "again", failing)
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for name in ("pingtan-zone-2021.txt", "pingtan-zone-2022.txt"):
+        shutil.copy(SAMPLE / name, root / name)
+    out = tmp_path / "out"
+    assert main([str(root), "--out", str(out), "--no-progress"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["neighbour_rereads"] == 0
+    assert (summary["processed"], summary["failed"]) == (2, 0)
+    first = json.loads((out / "docs" / "pingtan-zone-2021.txt.json").read_text("utf-8"))
+    assert first["errors"] == []
+    assert "[E130]" in caplog.text and "first reading is kept" in caplog.text
+
+
+def test_settling_in_memory_keeps_a_first_reading_the_second_one_fails():
+    # The evaluations' in-memory form of the same policy (settle_with_neighbours).
+    from nlp.pipeline.neighbours import settle_with_neighbours
+    from nlp.pipeline.processor import Processor
+
+    processor = Processor(None, SAMPLE)
+    names = ("pingtan-zone-2021.txt", "pingtan-zone-2022.txt")
+    records = {name: processor.process(SAMPLE / name).to_dict() for name in names}
+    first = json.dumps(records, sort_keys=True)
+
+    def failing(key, cfg):
+        record = processor.process(SAMPLE / key, component_cfg=cfg).to_dict()
+        record["errors"] = [{"stage": "run", "code": "E114", "message": "timeout"}]
+        return record
+
+    assert settle_with_neighbours(records, failing) == []
+    assert json.dumps(records, sort_keys=True) == first
+    # Read again without failing, the report is replaced.
+    assert settle_with_neighbours(
+        records,
+        lambda key, cfg: processor.process(SAMPLE / key, component_cfg=cfg).to_dict(),
+    ) == ["pingtan-zone-2021.txt"]

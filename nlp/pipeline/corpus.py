@@ -54,10 +54,11 @@ from ..io.writers import (
     RunTally,
     SinkFactory,
     SpooledSummaries,
+    error_lines,
     finish_run,
     read_spool,
 )
-from .neighbours import neighbour_cfg
+from .neighbours import failed_again, neighbour_cfg
 from .processor import Outcome, Processor
 from .workers import (
     WorkerPool,
@@ -477,14 +478,20 @@ def _reread_with_neighbours(
     Two passes over the spool: the parent keeps a few fields a document, and the
     compact records of the neighbours only. The number of reports read again."""
     spool = staging / PROGRESS
-    where: dict[str, tuple[int, int, int]] = {}  # doc_id -> (index, row, offset)
+    # doc_id -> (index, row, spool offset, errors of the first reading)
+    where: dict[str, tuple[int, int, int, int]] = {}
     light: list[tuple[str, str | None, int | None, bool]] = []
     for offset, entry in read_spool(spool, offsets=True):
         found = entry.get("compact")
         if "doc_id" not in entry or not found:
             continue
         meta = found.get("meta") or {}
-        where[entry["doc_id"]] = (entry["key"][0], entry["key"][1], offset)
+        where[entry["doc_id"]] = (
+            entry["key"][0],
+            entry["key"][1],
+            offset,
+            len(entry.get("errors") or ()),
+        )
         light.append(
             (
                 entry["doc_id"],
@@ -514,12 +521,19 @@ def _reread_with_neighbours(
     done = 0
     with spool.open("a", encoding="utf-8") as out:
         for doc in sorted(neighbours, key=lambda d: where[d][:2]):
-            index, row, _ = where[doc]
+            index, row, _, first_errors = where[doc]
             item = plan.inputs[index]
             try:
                 outcome = processor.again(item, row, neighbour_cfg(neighbours[doc]))
             except NlpError as e:  # the input changed under the run: keep the first
                 logger.warning("%s: %s", doc, e)
+                continue
+            if failed_again(first_errors, outcome.record):
+                logger.warning(
+                    "%s: %s",
+                    doc,
+                    Errors.E130.format(detail="; ".join(error_lines(outcome.record))),
+                )
                 continue
             summary = write_summarized(
                 writer,

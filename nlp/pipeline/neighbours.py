@@ -25,16 +25,27 @@ def neighbour_cfg(neighbours: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {RESOLVER: {"neighbours": neighbours}}
 
 
+def failed_again(first_errors: int, record: dict[str, Any]) -> bool:
+    """Whether a second reading failed where the first (with ``first_errors``
+    errors) did not (a stage raised, the time limit): then the first is kept."""
+    return len(record.get("errors") or ()) > first_errors
+
+
 def settle_with_neighbours(
     records: MutableMapping[Hashable, dict[str, Any]],
     read_again: Callable[[Hashable, dict[str, dict[str, Any]]], dict[str, Any]],
 ) -> list[Hashable]:
     """Read again, in place, every record of ``records`` (in memory, any keys) that
     its neighbouring years may settle: ``read_again(key, component_cfg)`` gives the
-    new record. Returns the keys read again, in the order of ``records``."""
+    new record, which replaces the first unless it failed (``failed_again``).
+    Returns the keys replaced, in the order of ``records``."""
     keys = {record["doc_id"]: key for key, record in records.items()}
     plan = neighbour_evidence([compact(record) for record in records.values()])
     again = [key for doc_id, key in keys.items() if doc_id in plan]
+    done = []
     for key in again:
-        records[key] = read_again(key, neighbour_cfg(plan[records[key]["doc_id"]]))
-    return again
+        record = read_again(key, neighbour_cfg(plan[records[key]["doc_id"]]))
+        if not failed_again(len(records[key].get("errors") or ()), record):
+            records[key] = record
+            done.append(key)
+    return done

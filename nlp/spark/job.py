@@ -50,7 +50,7 @@ from ..io.readers.crawl import DUMP_EXTENSIONS, Columns, DumpRow, resolve_column
 from ..io.tables import TABLE_NAMES, TableRows
 from ..io.writers import RunTally, summarize, write_json
 from ..pipeline.corpus import Processor
-from ..pipeline.neighbours import neighbour_cfg
+from ..pipeline.neighbours import failed_again, neighbour_cfg
 from ..pipeline.pipeline import Pipeline
 from ..stages.meta.agency import agency_groups
 from .schema import record_struct, table_structs
@@ -330,10 +330,24 @@ def _with_neighbours(sc, inputs, first, settings: SparkSettings):
         .collect()
     )
     plan = sc.broadcast(neighbour_plan(pairs, offered))
-    again = inputs.mapPartitions(
-        lambda items: process_partition(settings, items, plan.value)
+    first_errors = sc.broadcast(
+        dict(
+            first.filter(lambda t: t[0] in plan.value)
+            .map(lambda t: (t[0], len(json.loads(t[1]).get("errors") or ())))
+            .collect()
+        )
     )
-    kept = first.filter(lambda t: t[0] not in plan.value)
+    # A second reading that failed where the first did not is dropped: the first
+    # stays (failed_again, as nlp.run).
+    again = (
+        inputs.mapPartitions(
+            lambda items: process_partition(settings, items, plan.value)
+        )
+        .filter(lambda t: not failed_again(first_errors.value[t[0]], json.loads(t[1])))
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    replaced = sc.broadcast(set(again.map(lambda t: t[0]).collect()))
+    kept = first.filter(lambda t: t[0] not in replaced.value)
     return kept.union(again).persist(StorageLevel.MEMORY_AND_DISK)
 
 
