@@ -246,3 +246,15 @@ def test_nlp_run_no_ocr_fails_a_scan_with_E161(image_pdf, tmp_path, monkeypatch)
     assert run_main([str(corpus), "--out", str(out), "--no-progress", "--no-ocr"]) == 1
     record = json.loads(next((out / "docs").glob("*.json")).read_text("utf-8"))
     assert [e["code"] for e in record["errors"]] == ["E161"]
+
+
+def test_a_page_whose_text_layer_decides_is_not_searched_for_images():
+    # Looking for an image walks every object of the page: asked only when needed.
+    def never() -> bool:
+        raise AssertionError("the page's objects were walked")
+
+    text = "本报告由某某区人民政府办公室根据《中华人民共和国政府信息公开条例》编制。"
+    assert needs_ocr(text, never) is False
+    assert needs_ocr("\ue000ÕþÈ¸®ÐÅÏ¢¹«¿ª\ue003" * 3, never) is True
+    assert needs_ocr("- 3 -", lambda: True) is True
+    assert needs_ocr("", lambda: False) is False

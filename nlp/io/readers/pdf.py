@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,12 +47,16 @@ def readable(text: str) -> tuple[int, float, int]:
     return good, good / len(chars), len(chars)
 
 
-def needs_ocr(text: str, page_has_image: bool) -> bool:
-    """Whether a page's text layer is garbage, or missing on a page holding an image."""
+def needs_ocr(text: str, page_has_image: bool | Callable[[], bool]) -> bool:
+    """Whether a page's text layer is garbage, or missing on a page holding an image.
+    ``page_has_image`` may be a function, asked only when the text layer does not
+    decide (looking for an image walks every object of the page)."""
     good, share, chars = readable(text)
     if chars >= MIN_READABLE and share < MIN_READABLE_SHARE:
         return True
-    return good < MIN_READABLE and page_has_image
+    if good >= MIN_READABLE:
+        return False
+    return page_has_image() if callable(page_has_image) else page_has_image
 
 
 def ocr_enabled() -> bool:
@@ -76,7 +81,7 @@ def read_pdf(path: Path, data: bytes, use_ocr: bool | None = None) -> RawDocumen
             textpage = page.get_textpage()
             text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
             textpage.close()
-            if needs_ocr(text, ocr.image.has_image(page)):
+            if needs_ocr(text, lambda page=page: ocr.image.has_image(page)):
                 scanned.append(number)
             page.close()
             texts.append(text)
