@@ -318,3 +318,42 @@ def test_settling_in_memory_keeps_a_first_reading_the_second_one_fails():
         records,
         lambda key, cfg: processor.process(SAMPLE / key, component_cfg=cfg).to_dict(),
     ) == ["pingtan-zone-2021.txt"]
+
+
+def test_a_worker_lost_on_a_second_reading_leaves_the_first(
+    tmp_path: Path, monkeypatch, caplog
+):
+    # The worker dies while reading a report again: the first reading stays, nothing
+    # is retried, and the tidy tables hold the first rows.
+    import os
+
+    from nlp.pipeline.processor import Processor
+
+    def dying(self, item, row, component_cfg):
+        os._exit(3)
+
+    monkeypatch.setattr(Processor, "again", dying)
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for name in ("pingtan-zone-2021.txt", "pingtan-zone-2022.txt"):
+        shutil.copy(SAMPLE / name, root / name)
+    out = tmp_path / "out"
+    assert main([str(root), "--out", str(out), "--no-progress", "--jobs", "2"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["neighbour_rereads"], summary["processed"]) == (0, 2)
+    first = json.loads((out / "docs" / "pingtan-zone-2021.txt.json").read_text("utf-8"))
+    assert first["errors"] == []
+    assert "[E130]" in caplog.text and "exit code 3" in caplog.text
+    import pyarrow.parquet as pq
+
+    from nlp.io.tables import write_tables
+
+    rebuilt = tmp_path / "rebuilt"
+    rebuilt.mkdir()
+    shutil.copy(out / "corpus.jsonl", rebuilt / "corpus.jsonl")
+    write_tables(rebuilt)
+    for name in ("reports", "cells"):
+        assert (
+            pq.read_table(out / "tables" / f"{name}.parquet").to_pylist()
+            == pq.read_table(rebuilt / "tables" / f"{name}.parquet").to_pylist()
+        )

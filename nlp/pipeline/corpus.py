@@ -48,23 +48,19 @@ from ..io.readers import (
 )
 from ..io.readers.crawl import Columns
 from ..io.writers import (
-    REREAD_SINKS,
     SLIM_EMPTY,
-    RecordWriter,
     RunTally,
     SinkFactory,
     SpooledSummaries,
-    error_lines,
     finish_run,
     read_spool,
 )
-from .neighbours import failed_again, neighbour_cfg
+from .neighbours import neighbour_cfg
 from .processor import Outcome, Processor
 from .workers import (
     WorkerPool,
     WorkerSpec,
     peak_rss_kib,
-    write_summarized,
 )
 
 logger = logging.getLogger(__name__)
@@ -411,6 +407,7 @@ def run_corpus(
             plan,
             processor,
             WorkerSpec(staging / "docs", records, pretty, sinks),
+            jobs,
         )
         summary = _finish(
             staging, plan, processor, state, base, startup, started, pretty
@@ -470,9 +467,13 @@ def run_corpus(
 
 
 def _reread_with_neighbours(
-    staging: Path, plan: CorpusPlan, processor: Processor, spec: WorkerSpec
+    staging: Path,
+    plan: CorpusPlan,
+    processor: Processor,
+    spec: WorkerSpec,
+    jobs: int,
 ) -> int:
-    """Read again, in the parent, every report whose run-together digits its
+    """Read again, with ``jobs`` workers, every report whose run-together digits its
     neighbouring years may settle (``nlp.pipeline.neighbours``); the new record
     replaces the old one and its summary is spooled after it (the last one counts).
     Two passes over the spool: the parent keeps a few fields a document, and the
@@ -510,42 +511,32 @@ def _reread_with_neighbours(
             f.seek(where[doc][2])
             offered[doc] = evidence_cells(json.loads(f.readline())["compact"])
     neighbours = neighbour_plan(pairs, offered)
-    # The tidy-table rows of the reports read again go into a part of their own,
-    # which replaces theirs in the workers' parts (nlp.io.tables.finish_tables).
-    writer = RecordWriter(
-        spec.docs_dir,
-        spec.records,
-        spec.pretty,
-        spec.sinks(REREAD_SINKS) if spec.sinks else (),
-    )
+    tasks = [
+        (index, plan.inputs[index], row, neighbour_cfg(neighbours[doc]), errors)
+        for doc in neighbours
+        for index, row, _, errors in [where[doc]]
+    ]
+    tasks.sort(key=lambda task: (task[0], task[2]))  # input order, as the parts need
     done = 0
     with spool.open("a", encoding="utf-8") as out:
-        for doc in sorted(neighbours, key=lambda d: where[d][:2]):
-            index, row, _, first_errors = where[doc]
-            item = plan.inputs[index]
-            try:
-                outcome = processor.again(item, row, neighbour_cfg(neighbours[doc]))
-            except NlpError as e:  # the input changed under the run: keep the first
-                logger.warning("%s: %s", doc, e)
-                continue
-            if failed_again(first_errors, outcome.record):
-                logger.warning(
-                    "%s: %s",
-                    doc,
-                    Errors.E130.format(detail="; ".join(error_lines(outcome.record))),
-                )
-                continue
-            summary = write_summarized(
-                writer,
-                outcome.record,
-                outcome.timings,
-                file_sha256(item.path, processor.limits) if item.kind == "dump" else "",
-            )
+
+        def on_doc(index: int, row: int, summary: dict[str, Any]) -> None:
+            nonlocal done
             out.write(
                 json.dumps({"key": [index, row], **summary}, ensure_ascii=False) + "\n"
             )
             done += 1
-    writer.close()
+
+        # The same workers as the first reading, their records and tidy rows
+        # replacing the first ones (WorkerSpec.again); a second reading that fails
+        # or is lost leaves the first (neighbours.failed_again).
+        WorkerPool(
+            processor,
+            jobs,
+            dataclasses.replace(spec, again=True),
+            on_doc,
+            lambda index, sha: None,
+        ).run(tasks)
     return done
 
 

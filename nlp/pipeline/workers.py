@@ -23,15 +23,18 @@ from pathlib import Path
 from typing import Any
 
 from ..corpus_steps.cross_year import compact
-from ..errors import Errors
+from ..errors import Errors, NlpError
 from ..io.inputs import Input, shown
 from ..io.readers import empty_report, file_sha256, row_doc_id
 from ..io.writers import (
     PARENT_SINKS,
+    REREAD_SINKS,
     RecordWriter,
     SinkFactory,
+    error_lines,
     summarize,
 )
+from .neighbours import failed_again
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +61,16 @@ def peak_rss_kib(field: str = "VmHWM") -> int | None:
 
 @dataclass
 class WorkerSpec:
-    """How workers write: where, in which form, and their extra sinks."""
+    """How workers write: where, in which form, and their extra sinks. ``again``:
+    the workers read reports a second time (``_read_again``), with outside
+    evidence; their records replace the first ones, their sinks are
+    ``REREAD_SINKS``'s."""
 
     docs_dir: Path
     records: str = "slim"
     pretty: bool = False
     sinks: SinkFactory | None = None
+    again: bool = False
 
 
 def write_summarized(
@@ -94,11 +101,12 @@ def _worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     gc.freeze()
+    sinks = REREAD_SINKS if spec.again else number
     writer = RecordWriter(
         spec.docs_dir,
         spec.records,
         spec.pretty,
-        spec.sinks(number) if spec.sinks else (),
+        spec.sinks(sinks) if spec.sinks else (),
     )
     sent_config = False
     try:
@@ -106,6 +114,9 @@ def _worker_main(
             task = conn.recv()
             if task is None:
                 break
+            if spec.again:
+                _read_again(conn, processor, writer, task)
+                continue
             index, item, start = task
             sha = (
                 file_sha256(item.path, processor.limits) if item.kind == "dump" else ""
@@ -127,6 +138,32 @@ def _worker_main(
         pass
     finally:
         writer.close()
+
+
+def _read_again(
+    conn: Connection, processor: Any, writer: RecordWriter, task: tuple
+) -> None:
+    """One report read a second time: ``task`` is (input index, input, dump row or
+    0, component_cfg, errors of the first reading). A second reading that fails
+    where the first did not is not written (``failed_again``): the first stays,
+    and the parent is told why."""
+    index, item, row, component_cfg, first_errors = task
+    doc_id = row_doc_id(item.doc_id, row) if row else item.doc_id
+    try:
+        outcome = processor.again(item, row, component_cfg)
+    except NlpError as e:  # the input changed under the run
+        conn.send(("note", index, f"{doc_id}: {e}"))
+    else:
+        if failed_again(first_errors, outcome.record):
+            detail = "; ".join(error_lines(outcome.record))
+            conn.send(("note", index, f"{doc_id}: {Errors.E130.format(detail=detail)}"))
+        else:
+            sha = (
+                file_sha256(item.path, processor.limits) if item.kind == "dump" else ""
+            )
+            summary = write_summarized(writer, outcome.record, outcome.timings, sha)
+            conn.send(("doc", index, row, summary))
+    conn.send(("done", index, "", peak_rss_kib()))
 
 
 @dataclass
@@ -267,6 +304,8 @@ class WorkerPool:
             slot.tasks.popleft()
             if slot.tasks:
                 slot.start(slot.tasks[0])
+        elif kind == "note":  # a second reading not kept, and why
+            logger.warning("%s", message[2])
         elif kind == "fatal":
             raise RunAborted(message[2])
 
@@ -276,7 +315,7 @@ class WorkerPool:
         """The worker overran the time limit or died: fail its document, replace it."""
         if slot.task is None:
             return
-        index, item, _ = slot.task
+        index, item, row = slot.task[:3]
         # Sent ahead, never started: back to the front of the queue, in order.
         queue.extendleft(reversed(list(slot.tasks)[1:]))
         code = slot.process.exitcode
@@ -287,6 +326,14 @@ class WorkerPool:
             why = f"exit code {slot.process.exitcode if code is None else code}"
         slot.conn.close()
         self.replaced += 1
+        if self.spec.again:
+            # A second reading lost: the first reading stays, nothing is retried.
+            doc_id = row_doc_id(item.doc_id, row) if row else item.doc_id
+            logger.warning("%s: %s", doc_id, Errors.E130.format(detail=why))
+            self.on_done(index, "")
+            slot.tasks.clear()
+            self.slots[self.slots.index(slot)] = self._spawn()
+            return
         row = slot.last_row + 1 if item.kind == "dump" else 0
         doc_id = row_doc_id(item.doc_id, row) if row else item.doc_id
         if why == "timeout":
