@@ -194,14 +194,20 @@ def test_every_format_of_a_report_gives_the_same_findings(tmp_path: Path):
         assert findings(record) == expected, record["doc_id"]
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_report_is_read_again_with_its_neighbouring_year(tmp_path: Path, jobs):
-    # pingtan-zone-2021's 行政规范性文件 row ran together (693665); the 2022 report's
-    # printed 现行有效 698, 制发 88, 废止 55 settle its 现行有效 as 665 (R6).
+def _pingtan_pair(tmp_path: Path) -> Path:
+    """A corpus of pingtan-zone-2021 (run-together digits) and its next year."""
     root = tmp_path / "corpus"
     root.mkdir()
     for name in ("pingtan-zone-2021.txt", "pingtan-zone-2022.txt"):
         shutil.copy(SAMPLE / name, root / name)
+    return root
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_report_is_read_again_with_its_neighbouring_year(tmp_path: Path, jobs):
+    # pingtan-zone-2021's 行政规范性文件 row ran together (693665); the 2022 report's
+    # printed 现行有效 698, 制发 88, 废止 55 settle its 现行有效 as 665 (R6).
+    root = _pingtan_pair(tmp_path)
     out = tmp_path / "out"
     assert main([str(root), "--out", str(out), "--no-progress", "--jobs", jobs]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -282,10 +288,7 @@ def test_a_report_that_fails_when_read_again_keeps_its_first_reading(
         return outcome
 
     monkeypatch.setattr(Processor, "again", failing)
-    root = tmp_path / "corpus"
-    root.mkdir()
-    for name in ("pingtan-zone-2021.txt", "pingtan-zone-2022.txt"):
-        shutil.copy(SAMPLE / name, root / name)
+    root = _pingtan_pair(tmp_path)
     out = tmp_path / "out"
     assert main([str(root), "--out", str(out), "--no-progress"]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -333,10 +336,7 @@ def test_a_worker_lost_on_a_second_reading_leaves_the_first(
         os._exit(3)
 
     monkeypatch.setattr(Processor, "again", dying)
-    root = tmp_path / "corpus"
-    root.mkdir()
-    for name in ("pingtan-zone-2021.txt", "pingtan-zone-2022.txt"):
-        shutil.copy(SAMPLE / name, root / name)
+    root = _pingtan_pair(tmp_path)
     out = tmp_path / "out"
     assert main([str(root), "--out", str(out), "--no-progress", "--jobs", "2"]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
