@@ -58,7 +58,7 @@ def _group_items(
 @dataclass(slots=True)
 class _Item:
     """One weakness statement of one report: a slotted object, not a dict (a corpus
-    holds one per statement until the end); read as ``item["field"]`` too."""
+    holds one per statement until the end)."""
 
     doc_id: str | None
     agency: str
@@ -69,9 +69,6 @@ class _Item:
     improvement: str | None
     key: str
     shingles: frozenset[str]
-
-    def __getitem__(self, name: str) -> Any:
-        return getattr(self, name)
 
 
 def _intern(value: Any) -> Any:
@@ -157,12 +154,12 @@ def _by_category(
 
 def _occurrence(item: _Item) -> dict[str, Any]:
     return {
-        "doc_id": item["doc_id"],
-        "agency": item["agency"],
-        "year": item["year"],
-        "id": item["id"],
-        "category": item["category"],
-        "text": item["text"],
+        "doc_id": item.doc_id,
+        "agency": item.agency,
+        "year": item.year,
+        "id": item.id,
+        "category": item.category,
+        "text": item.text,
     }
 
 
@@ -171,23 +168,23 @@ def _by_agency(items: list[_Item], names: dict[str, set[str]]) -> dict[str, Any]
     result: dict[str, Any] = {}
     by_agency: dict[str, list[_Item]] = defaultdict(list)
     for item in items:
-        by_agency[item["agency"]].append(item)
+        by_agency[item.agency].append(item)
     for agency in sorted(by_agency):
         group_items = by_agency[agency]
         repeated = []
         for members in _same_wording_groups(group_items):
             found = sorted((group_items[i] for i in members), key=_order)
-            years = sorted({i["year"] for i in found if i["year"] is not None})
+            years = sorted({i.year for i in found if i.year is not None})
             if len(years) < 2:
                 continue
             repeated.append(_repeat_entry(found, years))
         categories: dict[str, set] = defaultdict(set)
         for item in group_items:
-            if item["year"] is not None:
-                categories[item["category"]].add(item["year"])
+            if item.year is not None:
+                categories[item.category].add(item.year)
         result[agency] = {
             "names": sorted(names.get(agency, {agency})),
-            "years": sorted({i["year"] for i in group_items if i["year"] is not None}),
+            "years": sorted({i.year for i in group_items if i.year is not None}),
             "categories_in_several_years": {
                 c: sorted(y) for c, y in sorted(categories.items()) if len(y) > 1
             },
@@ -203,13 +200,13 @@ def _same_wording_groups(items: list[_Item]) -> list[list[int]]:
     ``SAME_WORDING`` containment, linked transitively; ordered by first index."""
     key_items: dict[tuple[Any, str], list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        key_items[item["category"], item["key"]].append(index)
+        key_items[item.category, item.key].append(index)
     by_category: dict[Any, list[tuple[Any, str]]] = defaultdict(list)
     for ckey in key_items:
         by_category[ckey[0]].append(ckey)
     found = []
     for ckeys in by_category.values():
-        sets = [items[key_items[c][0]]["shingles"] for c in ckeys]
+        sets = [items[key_items[c][0]].shingles for c in ckeys]
 
         def same(i: int, j: int, sets: list = sets) -> bool:
             return containment(sets[i], sets[j]) >= SAME_WORDING
@@ -224,9 +221,9 @@ def _same_wording_groups(items: list[_Item]) -> list[list[int]]:
 
 def _order(item: _Item) -> tuple:
     return (
-        item["year"] if item["year"] is not None else 0,
-        str(item["doc_id"]),
-        str(item["id"]),
+        item.year if item.year is not None else 0,
+        str(item.doc_id),
+        str(item.id),
     )
 
 
@@ -234,17 +231,17 @@ def _repeat_entry(found: list[_Item], years: list[int]) -> dict[str, Any]:
     promised = []
     for year in years[:-1]:
         for item in found:
-            if item["year"] == year and item["improvement"]:
-                promised.append({"year": year, "text": item["improvement"]})
+            if item.year == year and item.improvement:
+                promised.append({"year": year, "text": item.improvement})
                 break
     parts = [f"stated in {years[0]}"]
     if promised:
         parts.append(f"promised to fix in {_join([p['year'] for p in promised])}")
     parts.append(f"admitted again in {_join(years[1:])}")
     return {
-        "category": found[0]["category"],
+        "category": found[0].category,
         "years": years,
-        "text": found[0]["text"],
+        "text": found[0].text,
         "statements": [_occurrence(i) for i in found],
         "promised": promised,
         "summary": ", ".join(parts),
@@ -260,22 +257,22 @@ def _boilerplate(items: list[_Item]) -> list[dict[str, Any]]:
     """Statements copied near-verbatim across agencies or years."""
     key_items: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        key_items[item["key"]].append(index)
+        key_items[item.key].append(index)
     keys = list(key_items)
-    sets = [items[key_items[k][0]]["shingles"] for k in keys]
+    sets = [items[key_items[k][0]].shingles for k in keys]
     groups = near_duplicate_groups(sets, BOILERPLATE)
     result = []
     for members in _group_items(keys, groups.members(), key_items):
         found = sorted((items[i] for i in members), key=_order)
-        agencies = sorted({i["agency"] for i in found})
-        years = sorted({i["year"] for i in found if i["year"] is not None})
+        agencies = sorted({i.agency for i in found})
+        years = sorted({i.year for i in found if i.year is not None})
         if len(found) < 2 or (len(agencies) < 2 and len(years) < 2):
             continue
         result.append(
             {
-                "text": found[0]["text"],
-                "category": found[0]["category"],
-                "reports": len({i["doc_id"] for i in found}),
+                "text": found[0].text,
+                "category": found[0].category,
+                "reports": len({i.doc_id for i in found}),
                 "agencies": agencies,
                 "years": years,
                 "occurrences": [_occurrence(i) for i in found],
