@@ -357,3 +357,25 @@ def test_a_worker_lost_on_a_second_reading_leaves_the_first(
             pq.read_table(out / "tables" / f"{name}.parquet").to_pylist()
             == pq.read_table(rebuilt / "tables" / f"{name}.parquet").to_pylist()
         )
+
+
+def test_a_crawl_dump_row_is_read_again_with_its_neighbouring_year(tmp_path: Path):
+    # The same two reports as rows of one crawl dump: the row is read again alone.
+    import csv
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    with (root / "crawl.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["title", "text"])
+        writer.writeheader()
+        for name in ("pingtan-zone-2021.txt", "pingtan-zone-2022.txt"):
+            writer.writerow(
+                {"title": name, "text": (SAMPLE / name).read_text(encoding="utf-8")}
+            )
+    out = tmp_path / "out"
+    assert main([str(root), "--out", str(out), "--no-progress", "--jobs", "2"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["documents"], summary["neighbour_rereads"]) == (2, 1)
+    record = json.loads((out / "docs" / "crawl.csv#row=1.json").read_text("utf-8"))
+    cells = {c["indicator"]: c["value"] for t in record["tables"] for c in t["cells"]}
+    assert cells["t2.normative.valid"] == 665

@@ -479,8 +479,8 @@ def _reread_with_neighbours(
     Two passes over the spool: the parent keeps a few fields a document, and the
     compact records of the neighbours only. The number of reports read again."""
     spool = staging / PROGRESS
-    # doc_id -> (index, row, spool offset, errors of the first reading)
-    where: dict[str, tuple[int, int, int, int]] = {}
+    # doc_id -> (index, row, spool offset, errors of the first reading, input sha)
+    where: dict[str, tuple[int, int, int, int, str]] = {}
     light: list[tuple[str, str | None, int | None, bool]] = []
     for offset, entry in read_spool(spool, offsets=True):
         found = entry.get("compact")
@@ -492,6 +492,7 @@ def _reread_with_neighbours(
             entry["key"][1],
             offset,
             len(entry.get("errors") or ()),
+            entry.get("input_sha256") or "",
         )
         light.append(
             (
@@ -511,10 +512,18 @@ def _reread_with_neighbours(
             f.seek(where[doc][2])
             offered[doc] = evidence_cells(json.loads(f.readline())["compact"])
     neighbours = neighbour_plan(pairs, offered)
+    # A dump's hash is the one its first reading took, not computed again a row.
     tasks = [
-        (index, plan.inputs[index], row, neighbour_cfg(neighbours[doc]), errors)
+        (
+            index,
+            plan.inputs[index],
+            row,
+            neighbour_cfg(neighbours[doc]),
+            errors,
+            sha if plan.inputs[index].kind == "dump" else "",
+        )
         for doc in neighbours
-        for index, row, _, errors in [where[doc]]
+        for index, row, _, errors, sha in [where[doc]]
     ]
     tasks.sort(key=lambda task: (task[0], task[2]))  # input order, as the parts need
     done = 0

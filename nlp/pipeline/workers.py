@@ -144,10 +144,10 @@ def _read_again(
     conn: Connection, processor: Any, writer: RecordWriter, task: tuple
 ) -> None:
     """One report read a second time: ``task`` is (input index, input, dump row or
-    0, component_cfg, errors of the first reading). A second reading that fails
-    where the first did not is not written (``failed_again``): the first stays,
-    and the parent is told why."""
-    index, item, row, component_cfg, first_errors = task
+    0, component_cfg, errors of the first reading, a dump's hash). A second reading
+    that fails where the first did not is not written (``failed_again``): the first
+    stays, and the parent is told why."""
+    index, item, row, component_cfg, first_errors, dump_sha = task
     doc_id = row_doc_id(item.doc_id, row) if row else item.doc_id
     try:
         outcome = processor.again(item, row, component_cfg)
@@ -158,10 +158,9 @@ def _read_again(
             detail = "; ".join(error_lines(outcome.record))
             conn.send(("note", index, f"{doc_id}: {Errors.E130.format(detail=detail)}"))
         else:
-            sha = (
-                file_sha256(item.path, processor.limits) if item.kind == "dump" else ""
+            summary = write_summarized(
+                writer, outcome.record, outcome.timings, dump_sha
             )
-            summary = write_summarized(writer, outcome.record, outcome.timings, sha)
             conn.send(("doc", index, row, summary))
     conn.send(("done", index, "", peak_rss_kib()))
 
@@ -312,7 +311,8 @@ class WorkerPool:
     def _lost(
         self, slot: _Slot, queue: deque, deaths: dict[int, int], why: str
     ) -> None:
-        """The worker overran the time limit or died: fail its document, replace it."""
+        """The worker overran the time limit or died: fail its document (a second
+        reading's leaves the first), replace the worker."""
         if slot.task is None:
             return
         index, item, row = slot.task[:3]
@@ -331,9 +331,22 @@ class WorkerPool:
             doc_id = row_doc_id(item.doc_id, row) if row else item.doc_id
             logger.warning("%s: %s", doc_id, Errors.E130.format(detail=why))
             self.on_done(index, "")
-            slot.tasks.clear()
-            self.slots[self.slots.index(slot)] = self._spawn()
-            return
+        else:
+            self._fail(slot, item, index, why, queue, deaths)
+        slot.tasks.clear()
+        self.slots[self.slots.index(slot)] = self._spawn()
+
+    def _fail(
+        self,
+        slot: _Slot,
+        item: Input,
+        index: int,
+        why: str,
+        queue: deque,
+        deaths: dict[int, int],
+    ) -> None:
+        """A first reading lost: its document fails; a dump goes on from the next
+        row unless its worker keeps dying without progress."""
         row = slot.last_row + 1 if item.kind == "dump" else 0
         doc_id = row_doc_id(item.doc_id, row) if row else item.doc_id
         if why == "timeout":
@@ -358,9 +371,6 @@ class WorkerPool:
                 queue.appendleft((index, item, row + 1))
             else:
                 self.on_done(index, "")
-        slot.tasks.clear()
-        fresh = self._spawn()
-        self.slots[self.slots.index(slot)] = fresh
 
     def _writer(self) -> RecordWriter:
         if self._parent_writer is None:
