@@ -232,15 +232,14 @@ def cross_year_checks(compacts: Sequence[dict[str, Any]]) -> dict[str, list[Chec
         if agency and year:
             by_agency.setdefault((groups[agency], int(year)), index)
     result: dict[str, list[Check]] = defaultdict(list)
-    held: dict[int, dict[str, Any]] = {}
+    last_at, last = -1, None  # the last pair's current year, read already
     for (group, year), at in sorted(by_agency.items()):
         before = by_agency.get((group, year - 1))
         if before is None:
             continue
-        # The previous year was the last pair's current year, when there was one.
-        previous = held.get(before) or compacts[before]
+        previous = last if before == last_at else compacts[before]
         current = compacts[at]
-        held = {at: current}
+        last_at, last = at, current
         checks = result[current["doc_id"]]
         for column in T3_COLUMNS:
             _compare(

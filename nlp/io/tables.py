@@ -266,6 +266,11 @@ class PartSinks:
 REREAD = "reread"
 
 
+def _rereads(folder: Path) -> bool:
+    """Whether a part folder holds reports read again (``PartSinks``'s name)."""
+    return folder.name.startswith(REREAD + "-")
+
+
 def _read_parts(
     parts: Path, documents: int, position: dict[str, int]
 ) -> tuple[dict[str, list[pq.ParquetFile]], list[frozenset[str]]] | None:
@@ -280,14 +285,14 @@ def _read_parts(
     try:
         folders = sorted(
             (p for p in parts.iterdir() if p.is_dir()),
-            key=lambda p: (p.name.startswith(REREAD + "-"), p.name),
+            key=lambda p: (_rereads(p), p.name),
         )
         replaced: frozenset[str] = frozenset()
         for folder in folders:
             for name in TABLE_NAMES:
                 found[name].append(pq.ParquetFile(folder / f"{name}.parquet"))
             ids = found["reports"][-1].read(columns=["doc_id"]).column(0).to_pylist()
-            if folder.name.startswith(REREAD + "-"):
+            if _rereads(folder):
                 if len(set(ids)) != len(ids) or not all(
                     doc in position and seen[position[doc]] for doc in ids
                 ):
@@ -305,10 +310,7 @@ def _read_parts(
     if rows != documents or seen.count(1) != documents:
         return None
     # The workers' parts come first (sorted so): skip there what a reread replaces.
-    skips = [
-        replaced if not folder.name.startswith(REREAD + "-") else frozenset()
-        for folder in folders
-    ]
+    skips = [frozenset() if _rereads(folder) else replaced for folder in folders]
     return found, skips
 
 

@@ -57,11 +57,7 @@ from ..io.writers import (
 )
 from .neighbours import neighbour_cfg
 from .processor import Outcome, Processor
-from .workers import (
-    WorkerPool,
-    WorkerSpec,
-    peak_rss_kib,
-)
+from .workers import WorkerPool, WorkerSpec, peak_rss_kib
 
 logger = logging.getLogger(__name__)
 
