@@ -245,6 +245,8 @@ class TableSink:
 
 
 PARTS = ".parts"
+# The part of the reports read again: its rows replace theirs in the other parts.
+REREAD = "reread"
 
 
 class PartSinks:
@@ -260,10 +262,6 @@ class PartSinks:
         return [
             TableSink(self.folder / PARTS / f"{who}-{os.getpid()}", self.batch_rows)
         ]
-
-
-# The part of the reports read again: its rows replace theirs in the other parts.
-REREAD = "reread"
 
 
 def _rereads(folder: Path) -> bool:
