@@ -12,6 +12,7 @@ from nlp.stages.normalize import (
     Cleaner,
     edge_spaces,
     inner_spaces,
+    prose_grid_markup,
 )
 
 
@@ -131,6 +132,87 @@ def test_text_converted_from_a_pdf_is_joined_like_a_pdf(loaded):
     assert "2024年,区政府办代表区政府受理政府信息公开申请17件" in text
     assert "严格执行“分级审核、先审后发”程序" in text
     assert "- 1 -" not in text
+
+
+def test_a_converters_grid_of_running_text_is_read_as_prose():
+    # MarkItDown takes wrapped PDF lines for a grid (| 年共收到申请 |  | 7 条,网上申 |):
+    # the markup goes, the lines join, and the sentence is whole again.
+    from conftest import clean_report
+
+    md = ROOT / "corpora" / "layouts" / "md"
+    text = clean_report(md / "pingtan-county-2013.md").text
+    assert (
+        "2013年全县共收到有关政府信息公开的申请7条,网上申请数3条,信函申请数4条" in text
+    )
+    text = clean_report(md / "pingtan-zone-2012.md").text
+    assert "2012年主动公开政府信息1913条" in text
+    # The statistical table of the same file keeps its markup for the table reader.
+    assert "| 2.政府网站公开政府信息数 | | 条 | 739 |" in text
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        # A statistical table: numbers alone in their cells, stops only in label notes.
+        (
+            "| 统计指标 | 单位 | 统计数 |\n|---|---|---|\n"
+            "| (二)部分公开(区分处理的,只计这一情形,不计其他情形) | 件 | 3 |\n"
+            "| 1.属于国家秘密 | 件 | 0 |\n| 2.其他法律行政法规禁止公开 | 件 | 12 |"
+        ),
+        # Table 三 with its group label set one character a row (三 / 、 / 本 / 年).
+        (
+            "| 三 | 6.属于四类过程性信息 | 0 0 | 0 |\n| --- | --- | --- | --- |\n"
+            "| 、 | 7.属于行政执法案卷 | 0 0 | 0 |\n| 本 | 8.属于行政查询事项 | 0 0 | 0 |"
+        ),
+    ],
+)
+def test_a_statistical_table_keeps_its_markup(grid: str):
+    assert prose_grid_markup(grid) == []
+    report = make_report(grid)
+    report.source.format = "md"
+    text = Cleaner().initialize()(report).text
+    for row in grid.splitlines():
+        assert row in text or "---" in row, row
+
+
+def test_no_hand_written_table_is_taken_for_prose():
+    for path in sorted((ROOT / "corpora" / "layouts" / "md_pipe").glob("*.md")):
+        assert prose_grid_markup(path.read_text(encoding="utf-8")) == [], path.name
+
+
+def test_line_width_is_measured_as_printed(loaded):
+    # Digits are half as wide as Chinese characters: a line with a number in it is
+    # not longer on the page than a Chinese line of as many characters, so the full
+    # width is a Chinese line's and a full Chinese line is joined to the next.
+    from conftest import clean_report
+
+    path = ROOT / "corpora" / "layouts" / "pdf" / "pingtan-zone-2012.pdf"
+    text = clean_report(path).text
+    assert "通过“中国平潭网”门户网站公开政府信息3636条" in text
+
+
+_FULL = "这是一行排满了的中文文字用来确定整行宽度共二十五个字的样子"
+
+
+@pytest.mark.parametrize(
+    "last,nxt,joined",
+    [
+        # An address that would not fit: the breaker moved it down whole.
+        (
+            "报告的电子版可在门户网站(http://",
+            "www.example-county.gov.cn/)上下载。",
+            True,
+        ),
+        # A heading, then a paragraph that starts with a year that would have fit.
+        ("二、政府依申请公开政府信息情况", "2013年,我镇未收到申请。", False),
+    ],
+)
+def test_a_line_ended_before_a_word_that_did_not_fit_is_joined(last, nxt, joined):
+    raw = "\n".join([_FULL] * 24 + [last, nxt])
+    report = make_report(raw)
+    report.source.format = "pdf"
+    text = Cleaner().initialize()(report).text
+    assert (last + nxt in text) is joined, text[-80:]
 
 
 _TEXTS = [

@@ -18,8 +18,10 @@ from ..evaluation.crossval import crossval, default_gold_dirs, format_crossval
 from ..evaluation.harness import (
     MANIFEST,
     format_entries,
+    format_prose_rows,
     format_rows,
     manifest_entries,
+    prose_rows,
     score_files,
     summary_rows,
 )
@@ -160,9 +162,15 @@ def _run_harness(args: argparse.Namespace) -> int:
         "formats": f"Tables per source format of {args.gold}:",
         "layouts": f"Tables per layout of {args.layouts}:",
     }
+    prose_titles = {
+        "formats": f"Prose per source format of {args.gold}:",
+        "layouts": f"Prose per layout of {args.layouts}:",
+    }
     for key, groups in out.items():
         print()
         print(format_rows(summary_rows(groups), titles[key]))
+        print()
+        print(format_prose_rows(prose_rows(groups), prose_titles[key]))
         if args.harness_misses:
             for name, group in sorted(groups.items()):
                 for miss in group.misses:
@@ -171,6 +179,7 @@ def _run_harness(args: argparse.Namespace) -> int:
         data = {
             key: {
                 "summary": summary_rows(groups),
+                "prose": prose_rows(groups),
                 "groups": {n: g.to_json() for n, g in groups.items()},
             }
             for key, groups in out.items()

@@ -14,7 +14,13 @@ of the rendered document even where the report's own table does not show it (a l
 row the national form leaves out, a failure the gold omits). :func:`rendered_fails`
 finds them with the pipeline's own ``table_checks`` over a table made of the gold
 cells; a ``fail`` on one of them is counted as ``held by the rendering``, not as a
-false fail, and listed so the gold can be reviewed.
+false fail, and listed so the gold can be reviewed. The converse: a gold failing sum
+check that those cells cannot show (the report's own table lacked rows the template
+prints, so the rendering prints them blank and the relation cannot be assessed) is
+``lost by the rendering``: counted apart, out of the fails to find, and listed.
+
+Besides the tables, every group sums the prose tasks too (sections, metrics,
+weaknesses, agency): a layout that loses text shows there (:func:`prose_rows`).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from ..pipeline.neighbours import settle_with_neighbours
 from ..records import Cell, Table
 from ..stages.checks.table_sums import TableChecker
 from .gold import GoldError, load_gold
+from .layouts.templates import build_tables
 from .scorers import TASKS, Score, score_document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,6 +67,8 @@ class GroupScore:
     false_fails: Counter = field(default_factory=Counter)  # by check kind
     # fails no gold check names that the rendered cells really hold (see module doc)
     held: int = 0
+    # gold failing sum checks the rendered cells cannot show (see module doc)
+    lost: int = 0
     # gold cells shown with another value (the rest of the cells missed are shown
     # as unreadable or not found: no number rather than a wrong one)
     wrong: int = 0
@@ -80,6 +89,7 @@ class GroupScore:
             "tasks": {t: one(s) for t, s in self.scores.items()},
             "false_fails": dict(sorted(self.false_fails.items())),
             "held_by_rendering": self.held,
+            "lost_by_rendering": self.lost,
             "cells_shown_wrong": self.wrong,
             "misses": self.misses,
         }
@@ -157,6 +167,7 @@ def score_files(
         if entry.rendered:
             checker = checker or _checker()
             held = rendered_fails(gold, checker)
+            shown = {indicator for _, indicator in held}
         for task, score in scores.items():
             group.scores[task].merge(score)
         name = entry.path.name
@@ -169,6 +180,14 @@ def score_files(
             elif alarm:
                 group.false_fails[alarm.get("kind") or "?"] += 1
                 group.misses.append({"file": name, "false_fail": alarm})
+            elif (
+                entry.rendered
+                and miss.get("kind") == "sum"
+                and miss.get("indicator") not in shown
+            ):
+                group.lost += 1
+                group.scores["checks"].total -= 1
+                group.misses.append({"file": name, "lost_by_rendering": miss})
             else:
                 group.misses.append({"file": name, "gold_check_missed": miss})
         for miss in scores["cells"].misses:
@@ -208,26 +227,35 @@ def _checker() -> TableChecker:
 def rendered_fails(
     gold: dict[str, Any], checker: TableChecker
 ) -> set[tuple[str | None, str | None]]:
-    """(rule, indicator) of every sum check that fails over the gold's cells laid out
-    as a table per template: what a rendering of those cells holds."""
+    """(rule, indicator) of every sum check that fails over the tables a rendering of
+    ``gold`` prints: the official template filled with the gold's cells, every cell
+    the gold has no value for printed blank (``layouts.templates``)."""
     schema = checker.schema
+    era = gold.get("meta", {}).get("template") or "2021"
+    values = gold.get("cells") or {}
+    printed = build_tables(era, values) if values else {}
     by_table: dict[str, list[Cell]] = defaultdict(list)
-    for indicator, value in (gold.get("cells") or {}).items():
-        spec = schema.indicators.get(indicator)
-        if spec is None or value is None or isinstance(value, str):
-            continue
-        by_table[spec.table].append(
-            Cell(
-                indicator=indicator,
-                row=spec.row,
-                column=spec.column,
-                value=value,
-                raw=str(value),
-                unit=spec.unit,
-                start=0,
-                end=0,
-            )
-        )
+    for table in printed.values():
+        for row in table.rows:
+            for cell in row:
+                spec = schema.indicators.get(cell.indicator or "")
+                if spec is None:
+                    continue
+                value = values.get(cell.indicator)
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                by_table[spec.table].append(
+                    Cell(
+                        indicator=cell.indicator,
+                        row=spec.row,
+                        column=spec.column,
+                        value=value if number else None,
+                        raw=str(value) if number else "",
+                        unit=spec.unit,
+                        start=0,
+                        end=0,
+                        status="ok" if number else "empty",
+                    )
+                )
     out = set()
     for name, cells in by_table.items():
         kind = schema.tables[name].kind
@@ -250,6 +278,7 @@ def summary_rows(groups: dict[str, GroupScore]) -> list[dict[str, Any]]:
             total.scores[task].merge(s)
         total.false_fails.update(g.false_fails)
         total.held += g.held
+        total.lost += g.lost
         total.wrong += g.wrong
     rows.append(_row("all", total))
     return rows
@@ -268,6 +297,7 @@ def _row(name: str, g: GroupScore) -> dict[str, Any]:
         "false_fails": checks.extra,
         "false_fails_by_kind": dict(sorted(g.false_fails.items())),
         "held_by_rendering": g.held,
+        "lost_by_rendering": g.lost,
         "cells_shown_wrong": g.wrong,
     }
 
@@ -279,7 +309,7 @@ def format_rows(rows: list[dict[str, Any]], title: str) -> str:
         (
             f"{'group':14s} {'files':>5s} {'cells':>7s} {'right/total':>13s} "
             f"{'shown wrong':>11s} {'gold fails found':>17s} {'false fails':>12s} "
-            f"{'held':>5s}  by kind"
+            f"{'held':>5s} {'lost':>5s}  by kind"
         ),
     ]
     for r in rows:
@@ -289,6 +319,59 @@ def format_rows(rows: list[dict[str, Any]], title: str) -> str:
         kinds = ", ".join(f"{k} {v}" for k, v in r["false_fails_by_kind"].items())
         lines.append(
             f"{r['group']:14s} {r['files']:>5d} {cells:>7s} {right:>13s} "
-            f"{r['cells_shown_wrong']:>11d} {found:>17s} {r['false_fails']:>12d} {r['held_by_rendering']:>5d}  {kinds}"
+            f"{r['cells_shown_wrong']:>11d} {found:>17s} {r['false_fails']:>12d} "
+            f"{r['held_by_rendering']:>5d} {r['lost_by_rendering']:>5d}  {kinds}"
         )
+    return "\n".join(lines)
+
+
+# The prose tasks of a group, in the order they are printed.
+PROSE_TASKS = (
+    ("sections", "sections"),
+    ("metrics", "metrics found"),
+    ("indicators", "indicators"),
+    ("weaknesses", "weaknesses found"),
+    ("categories", "categories"),
+    ("agency", "agency P"),
+)
+
+
+def prose_rows(groups: dict[str, GroupScore]) -> list[dict[str, Any]]:
+    """One row per group (and a total): the prose tasks' scores over its files."""
+    rows = []
+    total = {task: Score() for task, _ in PROSE_TASKS}
+    for name in sorted(groups):
+        g = groups[name]
+        row: dict[str, Any] = {"group": name, "files": g.files}
+        for task, _ in PROSE_TASKS:
+            s = g.scores[task]
+            row[task] = {"score": s.value, "correct": s.correct, "total": s.total}
+            total[task].merge(s)
+        rows.append(row)
+    all_files = sum(g.files for g in groups.values())
+    rows.append(
+        {"group": "all", "files": all_files}
+        | {
+            task: {"score": s.value, "correct": s.correct, "total": s.total}
+            for task, s in total.items()
+        }
+    )
+    return rows
+
+
+def format_prose_rows(rows: list[dict[str, Any]], title: str) -> str:
+    """The prose summary as a text table: score (correct/total) per task."""
+    head = f"{'group':14s} {'files':>5s} " + " ".join(
+        f"{label:>18s}" for _, label in PROSE_TASKS
+    )
+    lines = [title, head]
+    for r in rows:
+        cells = []
+        for task, _ in PROSE_TASKS:
+            t = r[task]
+            value = "-" if t["score"] is None else f"{t['score']:.3f}"
+            cells.append(
+                f"{value + ' ' + str(t['correct']) + '/' + str(t['total']):>18s}"
+            )
+        lines.append(f"{r['group']:14s} {r['files']:>5d} " + " ".join(cells))
     return "\n".join(lines)

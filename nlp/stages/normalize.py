@@ -54,6 +54,19 @@ _VALUE_LINE = re.compile(
     r"[-+]?\d[\d,]*(?:\.\d+)?[^\S\n]*[\u4e00-\u9fff]{0,2}|[/／—–\-]{1,4}|无"
 )
 _NUMERIC_LINE = re.compile(r"(?:^|\s)[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)*\s*$")
+# Markdown pipe tables. A converter that finds a grid in a PDF's running text writes
+# its wrapped lines as rows, the words split over cells (``| 年共收到申请 |  | 7 条，网上申 |``).
+# A cell reads as running text when it holds a sentence stop, or a number followed
+# (after at most a unit) by a clause comma: a statistical table prints its numbers
+# alone in their cells and its stops nowhere but in label notes.
+_GRID_LINE = re.compile(r"^\|.*\|[ \t]*$", re.MULTILINE)
+_GRID_SEPARATOR = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*")
+_GRID_BARS = re.compile(r"[ \t]*(?:\|[ \t]*)+")
+_PROSE_CELL = re.compile(r"[。；;]|\d[ \t]*[\u4e00-\u9fff%]{0,2}[ \t]*[，,、]")
+# At least this share of a grid's rows must hold running text for the grid to be read
+# as prose. On corpora/layouts/md, MarkItDown's prose grids: 0.5-1.0 (a grid of two
+# rows whose first wrapped line has no stop is 0.5); its statistical tables: 0-0.07.
+PROSE_GRID_SHARE = 0.5
 
 
 @functools.lru_cache(maxsize=1)
@@ -168,6 +181,8 @@ class Cleaner(Stage):
         if len(_TRADITIONAL.intersection(mapped.text)) >= 3:
             _to_simplified(mapped)
         mapped.delete(m.span() for m in _LINE_EDGE_SPACE.finditer(mapped.text))
+        if fmt in ("md", "txt") and "|" in mapped.text:
+            mapped.delete(prose_grid_markup(mapped.text))
         if fmt == "pdf" or _hard_wrapped(mapped.text):
             mapped.delete(_pdf_line_joins(mapped.text, self.line_start_heading))
         mapped.delete(inner_spaces(mapped.text))
@@ -232,6 +247,57 @@ class SpamMatcher:
         return result
 
 
+def prose_grid_markup(text: str) -> list[tuple[int, int]]:
+    """The markup of every pipe table that holds running text, not figures: its
+    separator rows (newline included), its outer bars, and its inner bars with the
+    padding around them, one space kept between cells (the inner-space rule then
+    drops it between Chinese characters). Its rows are left as the wrapped lines
+    they came from, for the line joins of hard-wrapped text to make paragraphs of.
+    A statistical table keeps its markup for the table reader."""
+    spans: list[tuple[int, int]] = []
+    block: list[re.Match[str]] = []
+
+    def close() -> None:
+        rows = [m for m in block if not _GRID_SEPARATOR.fullmatch(m.group())]
+        prose = sum(
+            1
+            for m in rows
+            if any(
+                _PROSE_CELL.search(c) for c in m.group().strip().strip("|").split("|")
+            )
+        )
+        if rows and prose >= PROSE_GRID_SHARE * len(rows):
+            for m in block:
+                if _GRID_SEPARATOR.fullmatch(m.group()):
+                    spans.append((m.start(), min(m.end() + 1, len(text))))
+                    continue
+                bars = list(_GRID_BARS.finditer(text, m.start(), m.end()))
+                for k, bar in enumerate(bars):
+                    space = -1
+                    if 0 < k < len(bars) - 1:
+                        space = min(
+                            (
+                                i
+                                for i in (bar.group().find(" "), bar.group().find("\t"))
+                                if i >= 0
+                            ),
+                            default=-1,
+                        )
+                    if space < 0:
+                        spans.append(bar.span())
+                    else:
+                        spans.append((bar.start(), bar.start() + space))
+                        spans.append((bar.start() + space + 1, bar.end()))
+        block.clear()
+
+    for m in _GRID_LINE.finditer(text):
+        if block and block[-1].end() + 1 != m.start():
+            close()
+        block.append(m)
+    close()
+    return spans
+
+
 def inner_spaces(text: str) -> list[tuple[int, int]]:
     """The spans of ``_INNER_SPACE.finditer(text)``, tried at each run of spaces."""
     spans = []
@@ -293,39 +359,72 @@ def _to_simplified(mapped: MappedText) -> None:
     mapped.replace_same_length("\n".join(converted))
 
 
+# Characters half as wide as a Chinese one on the page: Latin letters, digits and the
+# signs set with them. (Punctuation NFKC made ASCII was full-width as printed.)
+_NARROW = re.compile(r"[A-Za-z0-9.%/+\-#*_'\"<>=&@$^~`\\\[\]{}]")
+# What a line breaker keeps whole: a run of Latin letters or digits.
+_UNBROKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,%/\-]*")
+# A line this close to the full width (in half-widths: two Chinese characters) is full.
+WRAP_SLACK = 8
+
+
+def _width(line: str) -> int:
+    """A line's printed width in half-widths: 2 a Chinese character or full-width sign,
+    1 a Latin letter or digit, 0 a space (converters put spaces where PDFs have gaps)."""
+    spaces = line.count(" ") + line.count("\t")
+    return 2 * (len(line) - spaces) - len(_NARROW.findall(line))
+
+
+def _full_width(widths: list[int]) -> int:
+    widths.sort()
+    return widths[int(len(widths) * 0.9)]
+
+
 def _hard_wrapped(text: str) -> bool:
     """Text converted from a PDF, whatever its format now (a .md or .txt of a PDF):
     most of its lines are full-width and end mid-sentence, where text written or
     crawled as such ends its lines with its paragraphs."""
     lines = [
-        line.strip()
+        (line, w)
         for line in text.split("\n")
-        if len(line.strip()) >= 8 and "|" not in line
+        if "|" not in line and (w := _width(line.strip())) >= 16
     ]
     if len(lines) < HARD_WRAP_MIN_LINES:
         return False
-    lengths = sorted(len(line) for line in lines)
-    full = lengths[int(len(lengths) * 0.9)]
+    full = _full_width([w for _, w in lines])
     wrapped = sum(
-        1 for line in lines if len(line) >= full - 4 and line[-1] not in _SENTENCE_END
+        1
+        for line, w in lines
+        if w >= full - WRAP_SLACK and line.strip()[-1] not in _SENTENCE_END
     )
     return wrapped >= HARD_WRAP_SHARE * len(lines)
 
 
 def _pdf_line_joins(text: str, heading: re.Pattern[str]) -> list[tuple[int, int]]:
-    """Newlines inside a paragraph of PDF text: a full line that ends mid-sentence."""
+    """Newlines inside a paragraph of PDF text: a line that ends mid-sentence and is
+    full, or short only because the next line's first word (a number, an address)
+    would not fit on it and the line breaker moved it down whole."""
     lines = text.split("\n")
-    lengths = sorted(len(line) for line in lines if len(line) >= 8 and "|" not in line)
-    if not lengths:
+    widths = [_width(line) for line in lines]
+    measured = [w for line, w in zip(lines, widths) if w >= 16 and "|" not in line]
+    if not measured:
         return []
-    full = lengths[int(len(lengths) * 0.9)]
+    line_width = _full_width(measured)
+    full = line_width - WRAP_SLACK
     joins = []
     offset = 0
     for i, line in enumerate(lines[:-1]):
         end = offset + len(line)
         nxt = lines[i + 1]
+        width = widths[i]
         if (
-            len(line) >= full - 4
+            width < full
+            and (word := _UNBROKEN.match(nxt)) is not None
+            and width + _width(word.group()) > line_width
+        ):
+            width = full  # the word did not fit: the breaker moved it down whole
+        if (
+            width >= full
             and "|" not in line
             and "|" not in nxt
             and line[-1:] not in _SENTENCE_END
