@@ -38,7 +38,7 @@ from ..pipeline.neighbours import settle_with_neighbours
 from ..records import Cell, Table
 from ..stages.checks.table_sums import TableChecker
 from .gold import GoldError, load_gold
-from .layouts.templates import build_tables
+from .layouts.templates import build_tables, gold_era
 from .scorers import TASKS, Score, score_document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,7 +167,7 @@ def score_files(
         if entry.rendered:
             checker = checker or _checker()
             held = rendered_fails(gold, checker)
-            shown = {indicator for _, indicator in held}
+        shown = {indicator for _, indicator in held}
         for task, score in scores.items():
             group.scores[task].merge(score)
         name = entry.path.name
@@ -231,9 +231,8 @@ def rendered_fails(
     ``gold`` prints: the official template filled with the gold's cells, every cell
     the gold has no value for printed blank (``layouts.templates``)."""
     schema = checker.schema
-    era = gold.get("meta", {}).get("template") or "2021"
     values = gold.get("cells") or {}
-    printed = build_tables(era, values) if values else {}
+    printed = build_tables(gold_era(gold), values) if values else {}
     by_table: dict[str, list[Cell]] = defaultdict(list)
     for table in printed.values():
         for row in table.rows:
@@ -342,21 +341,19 @@ def prose_rows(groups: dict[str, GroupScore]) -> list[dict[str, Any]]:
     total = {task: Score() for task, _ in PROSE_TASKS}
     for name in sorted(groups):
         g = groups[name]
-        row: dict[str, Any] = {"group": name, "files": g.files}
         for task, _ in PROSE_TASKS:
-            s = g.scores[task]
-            row[task] = {"score": s.value, "correct": s.correct, "total": s.total}
-            total[task].merge(s)
-        rows.append(row)
-    all_files = sum(g.files for g in groups.values())
-    rows.append(
-        {"group": "all", "files": all_files}
-        | {
-            task: {"score": s.value, "correct": s.correct, "total": s.total}
-            for task, s in total.items()
-        }
-    )
+            total[task].merge(g.scores[task])
+        rows.append(_prose_row(name, g.files, g.scores))
+    rows.append(_prose_row("all", sum(g.files for g in groups.values()), total))
     return rows
+
+
+def _prose_row(name: str, files: int, scores: dict[str, Score]) -> dict[str, Any]:
+    row: dict[str, Any] = {"group": name, "files": files}
+    for task, _ in PROSE_TASKS:
+        s = scores[task]
+        row[task] = {"score": s.value, "correct": s.correct, "total": s.total}
+    return row
 
 
 def format_prose_rows(rows: list[dict[str, Any]], title: str) -> str:

@@ -258,36 +258,27 @@ def prose_grid_markup(text: str) -> list[tuple[int, int]]:
     block: list[re.Match[str]] = []
 
     def close() -> None:
-        rows = [m for m in block if not _GRID_SEPARATOR.fullmatch(m.group())]
-        prose = sum(
-            1
-            for m in rows
-            if any(
-                _PROSE_CELL.search(c) for c in m.group().strip().strip("|").split("|")
-            )
-        )
-        if rows and prose >= PROSE_GRID_SHARE * len(rows):
-            for m in block:
-                if _GRID_SEPARATOR.fullmatch(m.group()):
+        rows = [(m, bool(_GRID_SEPARATOR.fullmatch(m.group()))) for m in block]
+        cells = [m.group().strip().strip("|").split("|") for m, sep in rows if not sep]
+        prose = sum(1 for row in cells if any(_PROSE_CELL.search(c) for c in row))
+        if cells and prose >= PROSE_GRID_SHARE * len(cells):
+            for m, sep in rows:
+                if sep:
                     spans.append((m.start(), min(m.end() + 1, len(text))))
                     continue
                 bars = list(_GRID_BARS.finditer(text, m.start(), m.end()))
                 for k, bar in enumerate(bars):
-                    space = -1
-                    if 0 < k < len(bars) - 1:
-                        space = min(
-                            (
-                                i
-                                for i in (bar.group().find(" "), bar.group().find("\t"))
-                                if i >= 0
-                            ),
-                            default=-1,
-                        )
-                    if space < 0:
+                    inner = 0 < k < len(bars) - 1
+                    space = (
+                        _SPACE_RUN.search(text, bar.start(), bar.end())
+                        if inner
+                        else None
+                    )
+                    if space is None:
                         spans.append(bar.span())
-                    else:
-                        spans.append((bar.start(), bar.start() + space))
-                        spans.append((bar.start() + space + 1, bar.end()))
+                    else:  # keep one space between the cells
+                        spans.append((bar.start(), space.start()))
+                        spans.append((space.start() + 1, bar.end()))
         block.clear()
 
     for m in _GRID_LINE.finditer(text):

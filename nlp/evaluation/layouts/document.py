@@ -18,7 +18,7 @@ from typing import Any
 from .model import Block, Document
 from .regions import from_entry
 from .source import mark_title, prose_blocks, read_source, strip_bottom, strip_top
-from .templates import build_tables, format_value, load_config
+from .templates import build_tables, format_value, gold_era, load_config
 
 
 def _squash(text: str) -> str:
@@ -39,7 +39,7 @@ def build_document(
     """The document of one report. ``entry`` is its ``regions.yaml`` entry (None or no
     ``regions`` for a report whose gold has no cells)."""
     gold = load_gold(gold_path)
-    era = gold.get("meta", {}).get("template") or "2021"
+    era = gold_era(gold)
     cells = gold.get("cells") or {}
     cfg = load_config(str(config) if config else None)
     src = read_source(source)

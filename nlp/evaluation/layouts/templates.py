@@ -364,6 +364,11 @@ def template_ids(era: str, cfg: dict[str, Any] | None = None) -> set[str]:
     return ids
 
 
+def gold_era(gold: dict[str, Any]) -> str:
+    """The template era a gold file's tables are rendered in (2021 when unstated)."""
+    return gold.get("meta", {}).get("template") or "2021"
+
+
 def build_tables(
     era: str, cells: dict[str, Any], cfg: dict[str, Any] | None = None
 ) -> dict[str, Table]:
