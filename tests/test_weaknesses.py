@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 
@@ -168,14 +169,17 @@ def shipped() -> WeaknessExtractor:
             ],
             ["awareness", "form_channels", "platform"],
         ),
+        # an item of two defects of two categories is two statements (one_each)
         (
             DOC_001,
             [
-                "部分信息更新不够及时,内容不够全面",
-                "主动公开意识不强,长效机制需进一步加强",
+                "部分信息更新不够及时",
+                "内容不够全面",
+                "主动公开意识不强",
+                "长效机制需进一步加强",
                 "从事信息公开工作的队伍水平需进一步提高",
             ],
-            ["timeliness", "awareness", "staffing"],
+            ["timeliness", "content", "awareness", "mechanism", "staffing"],
         ),
         (
             HONGZE_2023,
@@ -247,7 +251,8 @@ def test_problem_statements_and_categories(rules, text, problems, categories):
     [
         # measures listed after the problems, in the same order
         (LOCAL_01, ["提高认识", "拓宽对政府信息公开的有效渠道"]),
-        (DOC_001, ["强化网站功能", "加强有效监督", "加强宣传培训"]),
+        # the parts of an item split by category share the item's measure
+        (DOC_001, ["强化网站功能"] * 2 + ["加强有效监督"] * 2 + ["加强宣传培训"]),
         (
             HONGZE_2023,
             [
@@ -368,6 +373,8 @@ def test_measures_from_following_plans_section(rules):
     found = rules(report).weaknesses
     assert [w.improvement[:8] for w in found] == [
         "认真做好政务公开",
+        "认真做好政务公开",
+        "继续做好本单位网",
         "继续做好本单位网",
         "积极运用新媒体,",
     ]
@@ -511,6 +518,76 @@ BOUNDARIES = [
         ["意识不强", "内容不全"],
     ),
 ]
+
+
+# One weakness, one category (WeaknessExtractor.one_each): invented items, each with
+# the statements it must give.
+ONE_EACH = [
+    # three clauses, the middle of another category: split where the category changes
+    (
+        "一是栏目设置不够科学,信息发布不够及时,内容更新不够全面。",
+        ["栏目设置不够科学", "信息发布不够及时", "内容更新不够全面"],
+    ),
+    # a lead-in too short to be a clause goes with the clause after it
+    (
+        "一是目前,工作人员业务水平不高,公开制度不够健全。",
+        ["目前,工作人员业务水平不高", "公开制度不够健全"],
+    ),
+    # one category throughout: one statement
+    (
+        "一是公开内容不够全面,公开的范围有待拓宽。",
+        ["公开内容不够全面,公开的范围有待拓宽"],
+    ),
+    # a consequence goes on with its cause
+    (
+        "一是宣传力度还不够,造成公众查阅点利用率不高。",
+        ["宣传力度还不够,造成公众查阅点利用率不高"],
+    ),
+    # so does a clause opening with 特别是
+    (
+        "一是公开的渠道较为单一,特别是网站栏目更新不够及时。",
+        ["公开的渠道较为单一,特别是网站栏目更新不够及时"],
+    ),
+    # a clause that names no problem keeps the statement whole
+    (
+        "一是受编制限制,工作人员多为兼职,信息发布不够及时。",
+        ["受编制限制,工作人员多为兼职,信息发布不够及时"],
+    ),
+    # a headline sentence's elaboration is not split from it
+    (
+        "一是公开制度有待完善。考核机制仍需健全,信息发布不够及时。",
+        ["公开制度有待完善。考核机制仍需健全,信息发布不够及时"],
+    ),
+    # a comma inside quotes or brackets does not cut
+    (
+        "一是“公开不及时,内容不全面”的情况仍然存在。",
+        ["“公开不及时,内容不全面”的情况仍然存在"],
+    ),
+]
+
+
+@pytest.mark.parametrize("item,problems", ONE_EACH)
+def test_one_weakness_one_category(rules, item, problems):
+    text = (
+        f"五、存在的主要问题及改进情况\n{item}二是依申请公开答复不够规范。\n"
+        "六、其他需要报告的事项\n无。"
+    )
+    report = rules(problems_report(text))
+    assert [w.text for w in report.weaknesses] == [*problems, "依申请公开答复不够规范"]
+    labels = [w.category for w in report.weaknesses[: len(problems)]]
+    assert all(a != b for a, b in itertools.pairwise(labels))
+
+
+def test_one_each_needs_sure_categories(rules):
+    """A part whose category is unsure (the cue rules alone, cues disagreeing) keeps
+    the statement whole: no split on a guess."""
+    text = (
+        "五、存在的主要问题及改进情况\n一是政策解读形式不够丰富,未能充分运用数字化、"
+        "图表图解等方式解读政策文件。二是依申请公开答复不够规范。\n"
+        "六、其他需要报告的事项\n无。"
+    )
+    report = rules(problems_report(text))
+    assert len(report.weaknesses) == 2
 
 
 @pytest.mark.parametrize("text,problems", BOUNDARIES)

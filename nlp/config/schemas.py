@@ -318,6 +318,9 @@ class WeaknessesConfig(Strict):
     domain_categories: list[str] = Field(default_factory=list)
     light_heads: list[str] = Field(default_factory=list)
     consequence_start: Regex | None = None
+    clause_continuation: Regex | None = None
+    min_clause_chars: int = Field(default=5, ge=1)
+    clause_min_confidence: float = Field(default=0.8, ge=0, le=1)
     cue_particles: str = "的之"
     enumeration_slips: int = 2
     rule_confidence: RuleConfidence

@@ -21,6 +21,9 @@ _EDGE = " \t\r\n,;:。、!?|"
 _SENTENCE_END = re.compile(r"[。!?]")
 _CLAUSE_END = re.compile(r"[。!?;]")
 _SPACE = re.compile(r"\s+")
+# Brackets and quotes a clause-splitting comma is never inside of.
+_OPEN = "(“‘《[【〔「"
+_CLOSE = ")”’》]】〕」"
 # A clause starts at the start of a piece of text or after one of these.
 _CLAUSE_START = r"(?:(?<=[。;:!?,\s])|^)"
 # An enumeration marker written before a part heading ((二)改进措施).
@@ -137,6 +140,15 @@ class StatementSplitter:
         self.list_intro = _compile(config, "list_intro")
         self.exists_list = _compile(config, "exists_list")
         self.min_piece = int(config.get("min_piece_chars", 7))
+        self.min_clause = int(config.get("min_clause_chars", 5))
+        self.continuation = re.compile(
+            "|".join(
+                f"(?:{config[key]})"
+                for key in ("consequence_start", "clause_continuation")
+                if config.get(key)
+            )
+            or "(?!)"
+        )
         self.max_slips = int(config.get("enumeration_slips", 2))
         self.stop_bigrams = frozenset(config.get("pairing_stop_bigrams") or [])
         cues = config.get("problem_cues") or []
@@ -384,6 +396,51 @@ class StatementSplitter:
                 return spans
             break
         return [_trim(seg, a, b)]
+
+    def clauses(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """The comma clauses of ``text[start:end]`` that could each state a problem of
+        their own: split at the commas of its first sentence outside brackets and quotes
+        (what follows the sentence, an elaboration, goes with its last clause: an item
+        headed 公开制度有待完善。 is one problem), a clause that opens with
+        a consequence or continuation (导致…, 特别是…, 但…) or one shorter than
+        ``min_clause`` characters joined to the one before it (a short lead-in, 目前, to
+        the one after it), and all of them given up (one span) unless each names a
+        problem that is not only a generic phrase."""
+        cuts, depth = [], 0
+        for i in range(start, end):
+            ch = text[i]
+            if ch in _OPEN:
+                depth += 1
+            elif ch in _CLOSE:
+                depth = max(0, depth - 1)
+            elif depth == 0 and ch == ",":
+                cuts.append(i)
+            elif depth == 0 and ch in "。!?":
+                break  # a headline sentence's elaboration stays whole
+        if not cuts:
+            return [(start, end)]
+        spans: list[tuple[int, int]] = []
+        pos = start
+        lead: int | None = None  # where a short lead-in (目前,) before a clause starts
+        for cut in [*cuts, end]:
+            a, b = _trim(text, pos, cut)
+            pos = cut + 1
+            if a >= b:
+                continue
+            short = len(_squeeze(text[a:b])) < self.min_clause
+            if spans and (short or self.continuation.match(text, a)):
+                spans[-1] = (spans[-1][0], b)
+            elif short:
+                lead = a if lead is None else lead
+            else:
+                spans.append((a if lead is None else lead, b))
+                lead = None
+        if len(spans) < 2 or not all(
+            self.has_problem(text[a:b]) and not self.is_generic(text[a:b])
+            for a, b in spans
+        ):
+            return [(start, end)]
+        return spans
 
     # -- measures and pairing ---------------------------------------------------------
 

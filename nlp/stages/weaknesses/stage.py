@@ -16,7 +16,7 @@ from ...errors import Errors, ModelError
 from ...models.loading import load_model
 from ...pipeline.registry import Stage, stage
 from ...records import Report, Weakness
-from .cues import CueCategorizer, decide, statement_text
+from .cues import CueCategorizer, Decision, decide, statement_text
 from .regions import problem_regions
 from .split import Region, Statement, StatementSplitter, _compile
 
@@ -58,6 +58,7 @@ class WeaknessExtractor(Stage):
         self.elsewhere = _compile(cfg, "elsewhere")
         self.elsewhere_exclude = _compile(cfg, "elsewhere_exclude")
         self.floor = float(cfg["floor"])
+        self.clause_confidence = float(cfg.get("clause_min_confidence", 0.8))
         self.model_path: str | None = None
         if self.classifier is None and self.model_name:
             path = resource_path(self.model_name, "models")
@@ -92,19 +93,10 @@ class WeaknessExtractor(Stage):
         self._require_initialized()
         found = self.statements(report)
         texts = [report.text[s.start : s.end] for _, s in found]
-        cues = [self.cues(text) for text in texts]
-        model_votes: list[tuple[str, float] | None] = [None] * len(texts)
-        if self.classifier is not None and texts:
-            probabilities = self.classifier.predict_proba(
-                [statement_text(text) for text in texts]
-            )
-            classes = list(self.classifier.classes_)
-            for i, row in enumerate(probabilities):
-                best = int(row.argmax())
-                model_votes[i] = (str(classes[best]), float(row[best]))
+        decisions = self.categorise(texts)
         weaknesses = []
         for i, ((section, s), text) in enumerate(zip(found, texts)):
-            decision = decide(cues[i], model_votes[i], self.reliability, self.floor)
+            decision = decisions[i]
             improvement = None
             if s.improvement_start is not None:
                 improvement = report.text[s.improvement_start : s.improvement_end]
@@ -127,6 +119,23 @@ class WeaknessExtractor(Stage):
         report.weaknesses = weaknesses
         return report
 
+    def categorise(self, texts: list[str]) -> list[Decision]:
+        """The category of each statement text: the cue rules and the classifier's
+        vote, the surer deciding (``decide``)."""
+        model_votes: list[tuple[str, float] | None] = [None] * len(texts)
+        if self.classifier is not None and texts:
+            probabilities = self.classifier.predict_proba(
+                [statement_text(text) for text in texts]
+            )
+            classes = list(self.classifier.classes_)
+            for i, row in enumerate(probabilities):
+                best = int(row.argmax())
+                model_votes[i] = (str(classes[best]), float(row[best]))
+        return [
+            decide(self.cues(text), vote, self.reliability, self.floor)
+            for text, vote in zip(texts, model_votes)
+        ]
+
     def statements(self, report: Report) -> list[tuple[str | None, Statement]]:
         """Every problem statement of ``report`` with the id of its region's section,
         in text order."""
@@ -145,11 +154,46 @@ class WeaknessExtractor(Stage):
                 s.improvement_start is None for s in statements
             ):
                 self.splitter.attach(text, statements, *region.extra_improvement)
-            found.extend((region.section, s) for s in statements)
+            found.extend(
+                (region.section, one)
+                for s in statements
+                for one in self.one_each(text, s)
+            )
         for start, end in self._elsewhere(text, regions):
             found.append((None, Statement(start, end)))
         found.sort(key=lambda item: item[1].start)
         return found
+
+    def one_each(self, text: str, statement: Statement) -> list[Statement]:
+        """``statement`` as one statement per defect: a weakness has one category, so
+        comma clauses that each name a defect (``StatementSplitter.clauses``) and whose
+        categories (``categorise``) differ from the clause before are statements of their own
+        (信息公开的内容不够全面,公开不够及时 -> content, timeliness); neighbouring
+        clauses of one category stay one statement (政策解读形式单一,缺少多种形式的
+        解读). Nothing is split unless every part's category is decided (not
+        ``other``) with at least ``clause_min_confidence``. Every part keeps the statement's measure."""
+        spans = self.splitter.clauses(text, statement.start, statement.end)
+        if len(spans) < 2:
+            return [statement]
+        decisions = self.categorise([text[a:b] for a, b in spans])
+        if any(
+            d.method == "abstain" or d.confidence < self.clause_confidence
+            for d in decisions
+        ):
+            return [statement]  # a part of unsure category: not split on a guess
+        labels = [d.label for d in decisions]
+        groups = [list(spans[0])]
+        for (a, b), label, before in zip(spans[1:], labels[1:], labels):
+            if label == before:
+                groups[-1][1] = b
+            else:
+                groups.append([a, b])
+        if len(groups) < 2:
+            return [statement]
+        return [
+            Statement(a, b, statement.improvement_start, statement.improvement_end)
+            for a, b in groups
+        ]
 
     def statement_texts(self, report: Report) -> list[str]:
         return [report.text[s.start : s.end] for _, s in self.statements(report)]
