@@ -150,6 +150,32 @@ def test_a_converters_grid_of_running_text_is_read_as_prose():
     assert "| 2.政府网站公开政府信息数 | | 条 | 739 |" in text
 
 
+def test_a_number_cut_from_its_measure_word_is_running_text():
+    # A converter splits a line at the gap around a digit run (| 2018 | 年…): a table
+    # cell never starts with the measure word of the number before it and goes on.
+    grid = (
+        "| 一、临北回族乡 | | 2018 | 年政府信息公开基本情况 | |\n"
+        "| --- | --- | --- | --- | --- |\n"
+        "| 2018 | 年我乡认真贯彻落实《条例》 | | | |"
+    )
+    assert prose_grid_markup(grid)
+    report = make_report("前言。\n" + grid + "\n")
+    report.source.format = "md"
+    text = Cleaner().initialize()(report).text
+    assert "一、临北回族乡2018年政府信息公开基本情况" in text
+    assert "|" not in text
+
+
+def test_markdown_heading_marks_are_markup():
+    report = make_report("## 一、主动公开政府信息情况\n### ()公开的主要内容。\n正文。")
+    report.source.format = "md"
+    text = Cleaner().initialize()(report).text
+    assert text.startswith("一、主动公开政府信息情况\n()公开的主要内容。")
+    report = make_report("# 不是标题的井号\n正文。")
+    report.source.format = "txt"  # only Markdown has this markup
+    assert Cleaner().initialize()(report).text.startswith("# 不是标题")
+
+
 @pytest.mark.parametrize(
     "grid",
     [
@@ -158,6 +184,11 @@ def test_a_converters_grid_of_running_text_is_read_as_prose():
             "| 统计指标 | 单位 | 统计数 |\n|---|---|---|\n"
             "| (二)部分公开(区分处理的,只计这一情形,不计其他情形) | 件 | 3 |\n"
             "| 1.属于国家秘密 | 件 | 0 |\n| 2.其他法律行政法规禁止公开 | 件 | 12 |"
+        ),
+        # A unit column after a number column: the unit stands alone in its cell.
+        (
+            "| 指标名称 | 2011年度 | 计量单位 |\n|---|---|---|\n"
+            "| 主动公开信息数 | 425 | 条 |\n| 其中:网站公开 | 418 | 条 |"
         ),
         # Table 三 with its group label set one character a row (三 / 、 / 本 / 年).
         (

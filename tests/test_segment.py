@@ -267,7 +267,7 @@ def test_table_rows_are_not_sections(segmenter, loaded, doc):
     [
         ("001_5077326058c351a2.txt", "附件:政府信息公开情况统计表"),
         ("pingtan-county-2011.txt", "附件1:平潭县人民政府2011年政府信息公开情况统计表"),
-        ("000_8ef287be2d4f18ab.txt", "指标 |"),
+        ("000_8ef287be2d4f18ab.txt", "指标"),  # the grid bar is no part of a title
         ("pingtan-zone-2013.txt", "平潭综合实验区政府信息公开情况统计表"),  # run-on
     ],
 )
@@ -281,6 +281,33 @@ def test_appended_stat_table_is_a_section(segmenter, loaded, doc, title):
         None,
     )
     assert last.end == len(loaded(doc).text)
+
+
+@pytest.mark.parametrize(
+    "caption,title",
+    [
+        # a page lays 附件: out on a line of its own, the caption on the next
+        ("附件:\n政府信息公开情况统计表", "附件:政府信息公开情况统计表"),
+        ("附件:\n\n政府信息公开情况统计表", "附件:政府信息公开情况统计表"),
+        # a converter spreads the caption over a grid's cells and a line break
+        (
+            "| 附件1:平潭县人民政府 | | 2012年政府信息公开情况统计表 | |",
+            "附件1:平潭县人民政府2012年政府信息公开情况统计表",
+        ),
+        (
+            "| 附件1:平潭综合实验区管委会 | 2011年政府信息公开情况 | | |\n统计表",
+            "附件1:平潭综合实验区管委会2011年政府信息公开情况统计表",
+        ),
+    ],
+)
+def test_a_broken_up_stat_caption_is_one_title(segmenter, caption, title):
+    text = (
+        "一、概述\n本年共主动公开政府信息25条。\n二、存在的主要问题及改进情况\n"
+        "公开内容不够全面。\n" + caption + "\n| 统计指标 | 单位 | 统计数 |\n"
+        "| 一、主动公开情况 | —— | |"
+    )
+    last = segmenter.segment(text)[-1]
+    assert (last.title, last.label, last.level) == (title, "stat_table", 1)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ text.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from typing import Any
@@ -59,10 +60,35 @@ _NUMERIC_LINE = re.compile(r"(?:^|\s)[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)*\s*$")
 # A cell reads as running text when it holds a sentence stop, or a number followed
 # (after at most a unit) by a clause comma: a statistical table prints its numbers
 # alone in their cells and its stops nowhere but in label notes.
+# A Markdown heading's marks (### 一、…).
+_ATX_HEADING = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
 _GRID_LINE = re.compile(r"^\|.*\|[ \t]*$", re.MULTILINE)
 _GRID_SEPARATOR = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*")
 _GRID_BARS = re.compile(r"[ \t]*(?:\|[ \t]*)+")
 _PROSE_CELL = re.compile(r"[。；;]|\d[ \t]*[\u4e00-\u9fff%]{0,2}[ \t]*[，,、]")
+# A number cut from its measure word by a cell boundary, the words going on after it
+# (| 2018 | 年政府信息公开… |, | 20 | 个工作日内… |): a converter splitting a line of
+# running text at the gap around a digit run. A statistical table's cell never starts
+# with the measure word of the number before it and goes on.
+_CUT_FROM_NUMBER = re.compile(
+    r"^[ \t]*(?:年|月|日|万元|亿元|元|人次|条|件|次|篇|个|人|项|家|场|期|份|余|多)"
+    r"[\u4e00-\u9fff]"
+)
+_ENDS_IN_DIGIT = re.compile(r"\d[ \t]*$")
+
+
+def _prose_row(cells: list[str]) -> bool:
+    """Whether a grid row holds running text: a sentence stop, a number followed by
+    a clause comma, or a number cut from its measure word by a cell boundary."""
+    if any(_PROSE_CELL.search(c) for c in cells):
+        return True
+    filled = [c for c in cells if c.strip()]
+    return any(
+        _ENDS_IN_DIGIT.search(a) and _CUT_FROM_NUMBER.match(b)
+        for a, b in itertools.pairwise(filled)
+    )
+
+
 # At least this share of a grid's rows must hold running text for the grid to be read
 # as prose. On corpora/layouts/md, MarkItDown's prose grids: 0.5-1.0 (a grid of two
 # rows whose first wrapped line has no stop is 0.5); its statistical tables: 0-0.07.
@@ -181,6 +207,8 @@ class Cleaner(Stage):
         if len(_TRADITIONAL.intersection(mapped.text)) >= 3:
             _to_simplified(mapped)
         mapped.delete(m.span() for m in _LINE_EDGE_SPACE.finditer(mapped.text))
+        if fmt == "md":  # markup, not words: the heading finder reads the titles
+            mapped.delete(m.span() for m in _ATX_HEADING.finditer(mapped.text))
         if fmt in ("md", "txt") and "|" in mapped.text:
             mapped.delete(prose_grid_markup(mapped.text))
         if fmt == "pdf" or _hard_wrapped(mapped.text):
@@ -260,7 +288,7 @@ def prose_grid_markup(text: str) -> list[tuple[int, int]]:
     def close() -> None:
         rows = [(m, bool(_GRID_SEPARATOR.fullmatch(m.group()))) for m in block]
         cells = [m.group().strip().strip("|").split("|") for m, sep in rows if not sep]
-        prose = sum(1 for row in cells if any(_PROSE_CELL.search(c) for c in row))
+        prose = sum(1 for row in cells if _prose_row(row))
         if cells and prose >= PROSE_GRID_SHARE * len(cells):
             for m, sep in rows:
                 if sep:

@@ -25,6 +25,8 @@ from .title_rules import HeadingRules
 
 _NEWLINE_SPACE = re.compile(r"\s*\n\s*")
 _TRAILING = re.compile(r"[\s,、]+$")
+# Grid bars and markdown heading marks inside a caption a converter broke up.
+_GRID_MARKS = re.compile(r"\s*[|#]+\s*")
 # What follows a numbered row label in a table: a pipe, a run of numbers, a number
 # alone at the end of the line, or (crawled pages) cell values run together.
 _PIPE_ROW = re.compile(r"[^\n。|]{0,45}?\|")
@@ -254,9 +256,8 @@ class HeadingFinder:
                 if not stack or s < prev_title_end or self._is_stat(top):
                     continue  # in the preamble (a list of parts), or already a table
                 end = self._stat_title_end(text, s, e)
-                top = Heading(
-                    s, end, 1, "stat", 0, self.title_text(text, s, end), "stat"
-                )
+                title = _GRID_MARKS.sub("", self.title_text(text, s, end))
+                top = Heading(s, end, 1, "stat", 0, title, "stat")
                 headings.append(top)
                 stack = stack[:1]
                 prev_title_end = end
@@ -367,10 +368,12 @@ class HeadingFinder:
             or self.rules.match(heading.title).label == "stat_table"
         )
 
-    def _stat_title_end(self, text: str, start: int, end: int) -> int:
-        line_end = text.find("\n", start)
-        line_end = len(text) if line_end < 0 else line_end
-        return min(max(end, start + 1), line_end)
+    @staticmethod
+    def _stat_title_end(text: str, start: int, end: int) -> int:
+        """A caption's title is what its pattern matched: one line, or the lines a
+        page or a converter broke it over (附件:\n政府信息公开情况统计表; 附件1:… |
+        2011年政府信息公开情况 |\n统计表), which the patterns bound in length."""
+        return max(end, start + 1)
 
     @staticmethod
     def title_text(text: str, start: int, end: int) -> str:
