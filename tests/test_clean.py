@@ -166,6 +166,38 @@ def test_a_number_cut_from_its_measure_word_is_running_text():
     assert "|" not in text
 
 
+def test_a_clause_comma_in_a_cell_is_running_text():
+    # A row of one wrapped line (| 程进行了精简和优化,其中 | | 7个服务事项… |): a comma
+    # between Chinese words outside brackets is no table label's.
+    assert prose_grid_markup(
+        "| 程进行了精简和优化,其中 | | 7个服务事项全面实现网上申报 | |"
+    )
+    assert not prose_grid_markup("| (二)部分公开(区分处理的,只计这一情形) | 件 | 3 |")
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        # a page break between a number and its measure word: the page number goes, and
+        # the break with it
+        (
+            "主动公开政府信息 873\n- 1 -\n\n条,回应公众关注热点6次。",
+            "主动公开政府信息873条,回应公众关注热点6次。",
+        ),
+        ("共受理申请 17\n件。其中网上申请5件。", "共受理申请17件。其中网上申请5件。"),
+        # a paragraph that opens with such a word but no clause mark after it stays
+        (
+            "电话:0591-23165250\n\n项目建设方面,全年公开信息5条。",
+            "电话:0591-23165250\n\n项目建设方面,全年公开信息5条。",
+        ),
+    ],
+)
+def test_a_number_and_its_measure_word_are_not_parted_by_a_break(raw, expected):
+    report = make_report(raw)
+    report.source.format = "md"
+    assert Cleaner().initialize()(report).text == expected
+
+
 def test_markdown_heading_marks_are_markup():
     report = make_report("## 一、主动公开政府信息情况\n### ()公开的主要内容。\n正文。")
     report.source.format = "md"

@@ -72,15 +72,28 @@ _PROSE_CELL = re.compile(r"[。；;]|\d[ \t]*[\u4e00-\u9fff%]{0,2}[ \t]*[，,、
 # with the measure word of the number before it and goes on.
 _CUT_FROM_NUMBER = re.compile(
     r"^[ \t]*(?:年|月|日|万元|亿元|元|人次|条|件|次|篇|个|人|项|家|场|期|份|余|多)"
-    r"[\u4e00-\u9fff]"
+    r"[\u4e00-\u9fff,、;。:]"
 )
 _ENDS_IN_DIGIT = re.compile(r"\d[ \t]*$")
+# The same cut at a line or page break (…主动公开政府信息 873\n- 1 -\n\n条,回应…, the
+# page number gone): a number's measure word and the clause mark after it never
+# open a paragraph, so the break goes.
+_NUMBER_CUT_FROM_UNIT = re.compile(
+    r"(?<=\d)[ \t]*\n\s*(?=(?:万元|亿元|元|人次|条|件|次|篇|个|项|家|场|期|份)[,、;。])"
+)
+# A clause comma between Chinese words (…精简和优化,其中): running text. A table
+# label has its commas inside brackets (部分公开(区分处理的,只计这一情形)).
+_CLAUSE_COMMA = re.compile(r"[\u4e00-\u9fff],[\u4e00-\u9fff]")
+_BRACKETED = re.compile(r"\([^()]*\)|“[^”]*”|《[^》]*》|〔[^〕]*〕")
 
 
 def _prose_row(cells: list[str]) -> bool:
     """Whether a grid row holds running text: a sentence stop, a number followed by
-    a clause comma, or a number cut from its measure word by a cell boundary."""
+    a clause comma, a clause comma between Chinese words outside brackets, or a
+    number cut from its measure word by a cell boundary."""
     if any(_PROSE_CELL.search(c) for c in cells):
+        return True
+    if any(_CLAUSE_COMMA.search(_BRACKETED.sub("", c)) for c in cells if "," in c):
         return True
     filled = [c for c in cells if c.strip()]
     return any(
@@ -213,6 +226,7 @@ class Cleaner(Stage):
             mapped.delete(prose_grid_markup(mapped.text))
         if fmt == "pdf" or _hard_wrapped(mapped.text):
             mapped.delete(_pdf_line_joins(mapped.text, self.line_start_heading))
+        mapped.delete(m.span() for m in _NUMBER_CUT_FROM_UNIT.finditer(mapped.text))
         mapped.delete(inner_spaces(mapped.text))
         mapped.delete(
             (m.start() + 1, m.end()) for m in _MULTI_SPACE.finditer(mapped.text)
