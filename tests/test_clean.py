@@ -198,6 +198,28 @@ def test_a_number_and_its_measure_word_are_not_parted_by_a_break(raw, expected):
     assert Cleaner().initialize()(report).text == expected
 
 
+def test_a_pdf_set_one_line_a_paragraph_is_joined(loaded):
+    # A converter gives each wrapped line of the PDF a paragraph of its own: the
+    # blank lines are line breaks there, and the sentence is whole again.
+    from conftest import clean_report
+
+    md = ROOT / "corpora" / "layouts" / "md"
+    text = clean_report(md / "liaoning-lsj-2018.md").text
+    assert "通过原省农委网站公开信息数1312条" in text
+    assert "高度重视政务公开工作,把推进政务公开工作作为新组建后首要的工作任务" in text
+
+
+def test_written_markdown_keeps_its_paragraphs():
+    # Markdown written as such: one paragraph a line, blank lines between. Its lines
+    # end with their sentences, so the blank lines are paragraph breaks and stay.
+    paragraphs = [
+        f"第{n}段落的内容说明了本机关政府信息公开工作的情况。" for n in range(30)
+    ]
+    report = make_report("\n\n".join(paragraphs))
+    report.source.format = "md"
+    assert Cleaner().initialize()(report).text == "\n\n".join(paragraphs)
+
+
 def test_markdown_heading_marks_are_markup():
     report = make_report("## 一、主动公开政府信息情况\n### ()公开的主要内容。\n正文。")
     report.source.format = "md"

@@ -50,6 +50,10 @@ _TABLE_ROW_END = re.compile(r"\d[\d.,]*[ \t]+[-+]?\d[\d.,]*[ \t]*$")
 # corpora/: PDF-derived texts 0.46-0.86, written or crawled texts 0.0.
 HARD_WRAP_MIN_LINES = 20
 HARD_WRAP_SHARE = 0.3
+# Text is set double when this share of its breaks between words has a blank line.
+DOUBLE_SPACED_SHARE = 0.8
+_DOUBLE_BREAK = re.compile(r"(?<=\S)\n[ \t]*\n(?=\S)")
+_SINGLE_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
 # A line holding one table value: a number (with its unit) or an empty-cell marker.
 _VALUE_LINE = re.compile(
     r"[-+]?\d[\d,]*(?:\.\d+)?[^\S\n]*[\u4e00-\u9fff]{0,2}|[/／—–\-]{1,4}|无"
@@ -224,6 +228,8 @@ class Cleaner(Stage):
             mapped.delete(m.span() for m in _ATX_HEADING.finditer(mapped.text))
         if fmt in ("md", "txt") and "|" in mapped.text:
             mapped.delete(prose_grid_markup(mapped.text))
+        if fmt in ("md", "txt"):
+            mapped.delete(_double_spaced_wraps(mapped.text))
         if fmt == "pdf" or _hard_wrapped(mapped.text):
             mapped.delete(_pdf_line_joins(mapped.text, self.line_start_heading))
         mapped.delete(m.span() for m in _NUMBER_CUT_FROM_UNIT.finditer(mapped.text))
@@ -431,6 +437,34 @@ def _hard_wrapped(text: str) -> bool:
         if w >= full - WRAP_SLACK and line.strip()[-1] not in _SENTENCE_END
     )
     return wrapped >= HARD_WRAP_SHARE * len(lines)
+
+
+def _double_spaced_wraps(text: str) -> list[tuple[int, int]]:
+    """The blank lines of a PDF's lines set one a paragraph (a converter's output:
+    every wrapped line followed by an empty one): when most line breaks between
+    words are such and the lines, set single, are hard-wrapped, each blank line is
+    only a line break, and the line joins then make paragraphs of them. Written
+    Markdown, its paragraphs one line each, is not hard-wrapped and keeps them."""
+    doubles = list(_DOUBLE_BREAK.finditer(text))
+    singles = len(_SINGLE_BREAK.findall(text))
+    if len(doubles) < HARD_WRAP_MIN_LINES or len(doubles) < DOUBLE_SPACED_SHARE * (
+        len(doubles) + singles
+    ):
+        return []
+    spans = [(m.start() + 1, m.end()) for m in doubles]
+    single = "".join(
+        text[a:b] for a, b in _complement(spans, len(text))
+    )  # the text set single
+    return spans if _hard_wrapped(single) else []
+
+
+def _complement(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for a, b in spans:
+        out.append((pos, a))
+        pos = b
+    out.append((pos, length))
+    return out
 
 
 def _pdf_line_joins(text: str, heading: re.Pattern[str]) -> list[tuple[int, int]]:
