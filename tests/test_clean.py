@@ -209,6 +209,17 @@ def test_a_pdf_set_one_line_a_paragraph_is_joined(loaded):
     assert "高度重视政务公开工作,把推进政务公开工作作为新组建后首要的工作任务" in text
 
 
+def test_a_sentence_goes_on_over_a_page_break(loaded):
+    # The page's last line is full and ends mid-sentence; the page number between
+    # is gone and the blank line it leaves is no paragraph break.
+    from conftest import clean_report
+
+    md = ROOT / "corpora" / "layouts" / "md"
+    text = clean_report(md / "pingtan-zone-2022.md").text
+    assert "动态更新本年度制发的规范性文件88件。二是做好各类规划公开" in text
+    assert "- 1 -" not in text
+
+
 def test_written_markdown_keeps_its_paragraphs():
     # Markdown written as such: one paragraph a line, blank lines between. Its lines
     # end with their sentences, so the blank lines are paragraph breaks and stay.

@@ -483,6 +483,11 @@ def _pdf_line_joins(text: str, heading: re.Pattern[str]) -> list[tuple[int, int]
     for i, line in enumerate(lines[:-1]):
         end = offset + len(line)
         nxt = lines[i + 1]
+        # A page break: the page number gone, one blank line is left between a
+        # page's last line and the next page's first, which may go on with it.
+        gap = 1
+        if not nxt and i + 2 < len(lines) and lines[i + 2] and widths[i] >= full:
+            nxt, gap = lines[i + 2], 2
         width = widths[i]
         if (
             width < full
@@ -500,7 +505,7 @@ def _pdf_line_joins(text: str, heading: re.Pattern[str]) -> list[tuple[int, int]
             and not heading.match(nxt)
             and not _NUMERIC_LINE.match(nxt)
         ):
-            joins.append((end, end + 1))
+            joins.append((end, end + gap))
         offset = end + 1
     return joins
 
