@@ -207,6 +207,10 @@ def test_a_pdf_set_one_line_a_paragraph_is_joined(loaded):
     text = clean_report(md / "liaoning-lsj-2018.md").text
     assert "通过原省农委网站公开信息数1312条" in text
     assert "高度重视政务公开工作,把推进政务公开工作作为新组建后首要的工作任务" in text
+    # a short report makes the case with fewer lines: the double setting is itself
+    # a converter's mark
+    text = clean_report(md / "yaohai-mzj-2017.md").text
+    assert "2017年度我局公开依申请信息2条,处理依申请公开网路申请1件" in text
 
 
 def test_a_sentence_goes_on_over_a_page_break(loaded):

@@ -52,6 +52,7 @@ HARD_WRAP_MIN_LINES = 20
 HARD_WRAP_SHARE = 0.3
 # Text is set double when this share of its breaks between words has a blank line.
 DOUBLE_SPACED_SHARE = 0.8
+DOUBLE_SPACED_MIN_LINES = 10
 _DOUBLE_BREAK = re.compile(r"(?<=\S)\n[ \t]*\n(?=\S)")
 _SINGLE_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
 # A line holding one table value: a number (with its unit) or an empty-cell marker.
@@ -228,9 +229,9 @@ class Cleaner(Stage):
             mapped.delete(m.span() for m in _ATX_HEADING.finditer(mapped.text))
         if fmt in ("md", "txt") and "|" in mapped.text:
             mapped.delete(prose_grid_markup(mapped.text))
-        if fmt in ("md", "txt"):
-            mapped.delete(_double_spaced_wraps(mapped.text))
-        if fmt == "pdf" or _hard_wrapped(mapped.text):
+        double = _double_spaced_wraps(mapped.text) if fmt in ("md", "txt") else []
+        mapped.delete(double)
+        if fmt == "pdf" or double or _hard_wrapped(mapped.text):
             mapped.delete(_pdf_line_joins(mapped.text, self.line_start_heading))
         mapped.delete(m.span() for m in _NUMBER_CUT_FROM_UNIT.finditer(mapped.text))
         mapped.delete(inner_spaces(mapped.text))
@@ -419,7 +420,7 @@ def _full_width(widths: list[int]) -> int:
     return widths[int(len(widths) * 0.9)]
 
 
-def _hard_wrapped(text: str) -> bool:
+def _hard_wrapped(text: str, min_lines: int = HARD_WRAP_MIN_LINES) -> bool:
     """Text converted from a PDF, whatever its format now (a .md or .txt of a PDF):
     most of its lines are full-width and end mid-sentence, where text written or
     crawled as such ends its lines with its paragraphs."""
@@ -428,7 +429,7 @@ def _hard_wrapped(text: str) -> bool:
         for line in text.split("\n")
         if "|" not in line and (w := _width(line.strip())) >= 16
     ]
-    if len(lines) < HARD_WRAP_MIN_LINES:
+    if len(lines) < min_lines:
         return False
     full = _full_width([w for _, w in lines])
     wrapped = sum(
@@ -447,7 +448,7 @@ def _double_spaced_wraps(text: str) -> list[tuple[int, int]]:
     Markdown, its paragraphs one line each, is not hard-wrapped and keeps them."""
     doubles = list(_DOUBLE_BREAK.finditer(text))
     singles = len(_SINGLE_BREAK.findall(text))
-    if len(doubles) < HARD_WRAP_MIN_LINES or len(doubles) < DOUBLE_SPACED_SHARE * (
+    if len(doubles) < DOUBLE_SPACED_MIN_LINES or len(doubles) < DOUBLE_SPACED_SHARE * (
         len(doubles) + singles
     ):
         return []
@@ -455,7 +456,8 @@ def _double_spaced_wraps(text: str) -> list[tuple[int, int]]:
     single = "".join(
         text[a:b] for a, b in _complement(spans, len(text))
     )  # the text set single
-    return spans if _hard_wrapped(single) else []
+    # The double setting is itself a converter's mark: fewer lines make the case.
+    return spans if _hard_wrapped(single, DOUBLE_SPACED_MIN_LINES) else []
 
 
 def _complement(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
