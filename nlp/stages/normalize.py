@@ -60,13 +60,13 @@ _VALUE_LINE = re.compile(
     r"[-+]?\d[\d,]*(?:\.\d+)?[^\S\n]*[\u4e00-\u9fff]{0,2}|[/／—–\-]{1,4}|无"
 )
 _NUMERIC_LINE = re.compile(r"(?:^|\s)[-+]?\d[\d.,]*(?:\s+[-+]?\d[\d.,]*)*\s*$")
+# A Markdown heading's marks (### 一、…).
+_ATX_HEADING = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
 # Markdown pipe tables. A converter that finds a grid in a PDF's running text writes
 # its wrapped lines as rows, the words split over cells (``| 年共收到申请 |  | 7 条，网上申 |``).
 # A cell reads as running text when it holds a sentence stop, or a number followed
 # (after at most a unit) by a clause comma: a statistical table prints its numbers
 # alone in their cells and its stops nowhere but in label notes.
-# A Markdown heading's marks (### 一、…).
-_ATX_HEADING = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
 _GRID_LINE = re.compile(r"^\|.*\|[ \t]*$", re.MULTILINE)
 _GRID_SEPARATOR = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*")
 _GRID_BARS = re.compile(r"[ \t]*(?:\|[ \t]*)+")
