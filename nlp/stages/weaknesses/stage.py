@@ -167,11 +167,12 @@ class WeaknessExtractor(Stage):
     def one_each(self, text: str, statement: Statement) -> list[Statement]:
         """``statement`` as one statement per defect: a weakness has one category, so
         comma clauses that each name a defect (``StatementSplitter.clauses``) and whose
-        categories (``categorise``) differ from the clause before are statements of their own
-        (信息公开的内容不够全面,公开不够及时 -> content, timeliness); neighbouring
-        clauses of one category stay one statement (政策解读形式单一,缺少多种形式的
-        解读). Nothing is split unless every part's category is decided (not
-        ``other``) with at least ``clause_min_confidence``. Every part keeps the statement's measure."""
+        categories (``categorise``) differ from the clause before are statements of
+        their own (信息公开的内容不够全面,公开不够及时 -> content, timeliness);
+        neighbouring clauses of one category stay one statement (政策解读形式单一,
+        缺少多种形式的解读). Nothing is split unless every part's category is decided
+        (not ``other``) with at least ``clause_min_confidence``. Every part keeps the
+        statement's measure."""
         spans = self.splitter.clauses(text, statement.start, statement.end)
         if len(spans) < 2:
             return [statement]
