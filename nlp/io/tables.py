@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .. import jsonfmt
 from ..config import LOADED_VERSIONS, display_name
 from ..errors import Errors, NlpError
 from ..records import Check, Metric, Section, Weakness
@@ -496,7 +497,7 @@ def _input_order(jsonl: Path) -> dict[str, int] | None:
                 if line.startswith(prefix):
                     doc_id = decoder.raw_decode(line, len(prefix))[0]
                 else:
-                    doc_id = json.loads(line)["doc_id"]
+                    doc_id = jsonfmt.loads(line)["doc_id"]
                 order.setdefault(doc_id, len(order))
     except (OSError, ValueError, KeyError):
         return None
@@ -560,7 +561,7 @@ def iter_records(path: Path) -> Iterator[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                yield jsonfmt.loads(line)
             except ValueError as e:
                 raise NlpError(
                     Errors.E902.format(path=path, line=line_no, detail=e)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from .. import jsonfmt
 from ..records import Check
 
 SPOOL = ".records.jsonl.partial"
@@ -75,13 +76,13 @@ def write_json(path: Path, data: Any, indent: int | None = 1) -> None:
 
 
 def dumps_record(record: dict[str, Any], pretty: bool = False) -> str:
-    """A record as written: on one line (the C encoder), or indented when asked.
-    The one-line form is ``json.dumps``'s default, which ``nlp.search``'s
-    ``record_sha256`` hashes: a record's hash is the same from docs/ and
-    corpus.jsonl."""
+    """A record as written: on one line with no
+    spaces (``nlp.jsonfmt``), or indented when asked. The one-line form is what
+    ``nlp.search``'s ``record_sha256`` hashes: a record's hash is the same from
+    docs/ and corpus.jsonl."""
     if pretty:
         return json.dumps(record, ensure_ascii=False, indent=1)
-    return json.dumps(record, ensure_ascii=False)
+    return jsonfmt.dumps_str(record)
 
 
 # The fields ``--records slim`` leaves empty (the pipeline need not fill them).
@@ -155,7 +156,10 @@ class RecordWriter:
         name = output_name(record["doc_id"])
         path = self.docs_dir / name
         tmp = path.with_name(f".{os.getpid()}.tmp")
-        tmp.write_text(dumps_record(record, self.pretty), encoding="utf-8")
+        if self.pretty:
+            tmp.write_text(dumps_record(record, True), encoding="utf-8")
+        else:
+            tmp.write_bytes(jsonfmt.dumps(record))
         os.replace(tmp, path)
         for sink in self.sinks:
             sink.add(record)
@@ -204,7 +208,7 @@ def read_spool(path: Path, offsets: bool = False) -> Iterator[Any]:
         offset = 0
         for line in spool:
             try:
-                entry = json.loads(line)
+                entry = jsonfmt.loads(line)
             except ValueError:
                 entry = None
             if entry is not None:
@@ -228,13 +232,13 @@ class SpooledSummaries(Sequence):
             return [self[i] for i in range(*index.indices(len(self)))]
         with self.path.open("rb") as spool:
             spool.seek(self.offsets[index])
-            return json.loads(spool.readline())
+            return jsonfmt.loads(spool.readline())
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         with self.path.open("rb") as spool:
             for offset in self.offsets:
                 spool.seek(offset)
-                yield json.loads(spool.readline())
+                yield jsonfmt.loads(spool.readline())
 
     def compacts(self) -> _Compacts:
         return _Compacts(self)
@@ -282,7 +286,7 @@ def finish_run(
                 text = f.read()
             extra = cross_year.get(doc_id)
             if extra or pretty:
-                record = json.loads(text)
+                record = jsonfmt.loads(text)
                 if extra:
                     base = len(record["checks"])
                     for i, check in enumerate(extra):

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import jsonfmt
 from ..corpus_steps.cross_year import (
     compact,
     evidence_cells,
@@ -242,16 +243,14 @@ class _Progress:
         config = summary.pop("config", None)
         if config and not self.config:
             self.config = config
-        self.spool.write(
-            json.dumps({"key": [index, row], **summary}, ensure_ascii=False) + "\n"
-        )
+        self.spool.write(jsonfmt.dumps_str({"key": [index, row], **summary}) + "\n")
         self.done_count += 1
 
     def done(self, index: int, sha: str) -> None:
         if sha:
             self.done_dumps[index] = sha
             line = {"dump_done": self.inputs[index].doc_id, "sha256": sha}
-            self.spool.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self.spool.write(jsonfmt.dumps_str(line) + "\n")
         self.spool.flush()
         if self.bar is not None:
             self.bar.update(1)
@@ -373,7 +372,7 @@ def run_corpus(
     spool_path = staging / PROGRESS
     with spool_path.open("w", encoding="utf-8") as spool:
         for entry in reused:
-            spool.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            spool.write(jsonfmt.dumps_str(entry) + "\n")
     state = _Progress(spool_path.open("a", encoding="utf-8"), plan.inputs)
     state.done_count = len(reused)
     pool: Any = None
@@ -506,7 +505,7 @@ def _reread_with_neighbours(
     with spool.open("rb") as f:
         for doc in neighbours_wanted(pairs):
             f.seek(where[doc][2])
-            offered[doc] = evidence_cells(json.loads(f.readline())["compact"])
+            offered[doc] = evidence_cells(jsonfmt.loads(f.readline())["compact"])
     neighbours = neighbour_plan(pairs, offered)
     # A dump's hash is the one its first reading took, not computed again a row.
     tasks = [
@@ -527,9 +526,7 @@ def _reread_with_neighbours(
 
         def on_doc(index: int, row: int, summary: dict[str, Any]) -> None:
             nonlocal done
-            out.write(
-                json.dumps({"key": [index, row], **summary}, ensure_ascii=False) + "\n"
-            )
+            out.write(jsonfmt.dumps_str({"key": [index, row], **summary}) + "\n")
             done += 1
 
         # The same workers as the first reading, their records and tidy rows

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import jsonfmt
 from ..config import CONFIG_DIR, load_yaml
 from ..errors import Errors, SearchError
 from .analysis import SearchAnalyzer, spans_within
@@ -160,7 +161,7 @@ def record_sha256(record: dict[str, Any] | str) -> str:
 
     The same for a record read from ``docs/<file>.json`` and from its JSONL line.
     """
-    line = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False)
+    line = record if isinstance(record, str) else jsonfmt.dumps_str(record)
     return hashlib.sha256(line.encode("utf-8")).hexdigest()
 
 
