@@ -487,15 +487,16 @@ def _input_order(jsonl: Path) -> dict[str, int] | None:
     when the file cannot be read. A record's line starts with its ``doc_id``
     (``Report.to_dict``), so only that string is decoded."""
     decoder = json.JSONDecoder()
-    prefix = '{"doc_id": '
+    prefix = '{"doc_id":'
     order: dict[str, int] = {}
     try:
         with jsonl.open(encoding="utf-8") as f:
             for line in f:
                 if not line.strip():
                     continue
-                if line.startswith(prefix):
-                    doc_id = decoder.raw_decode(line, len(prefix))[0]
+                if line.startswith(prefix):  # written compact, or with a space
+                    at = len(prefix) + (line[len(prefix)] == " ")
+                    doc_id = decoder.raw_decode(line, at)[0]
                 else:
                     doc_id = jsonfmt.loads(line)["doc_id"]
                 order.setdefault(doc_id, len(order))
