@@ -590,6 +590,26 @@ def test_one_each_needs_sure_categories(rules):
     assert len(report.weaknesses) == 2
 
 
+def test_a_split_statement_is_decided_once_a_text(shipped, monkeypatch):
+    """The clauses one_each decided are not decided again as statements: the
+    classifier sees each text once, and the split's categories stand."""
+    text = (
+        f"五、存在的主要问题及改进情况\n{ONE_EACH[0][0]}二是依申请公开答复不够规范。\n"
+        "六、其他需要报告的事项\n无。"
+    )
+    seen: list[str] = []
+    predict = shipped.classifier.predict_proba
+
+    def spy(texts):
+        seen.extend(texts)
+        return predict(texts)
+
+    monkeypatch.setattr(shipped.classifier, "predict_proba", spy)
+    report = shipped(problems_report(text))
+    assert [w.text for w in report.weaknesses][:3] == ONE_EACH[0][1]
+    assert len(seen) == len(set(seen))
+
+
 @pytest.mark.parametrize("text,problems", BOUNDARIES)
 def test_statement_boundaries(rules, text, problems):
     report = rules(problems_report(text))

@@ -91,9 +91,10 @@ class WeaknessExtractor(Stage):
 
     def __call__(self, report: Report) -> Report:
         self._require_initialized()
-        found = self.statements(report)
+        memo: dict[str, Decision] = {}  # a clause split off keeps its decision
+        found = self.statements(report, memo)
         texts = [report.text[s.start : s.end] for _, s in found]
-        decisions = self.categorise(texts)
+        decisions = self.categorise(texts, memo)
         weaknesses = []
         for i, ((section, s), text) in enumerate(zip(found, texts)):
             decision = decisions[i]
@@ -119,26 +120,32 @@ class WeaknessExtractor(Stage):
         report.weaknesses = weaknesses
         return report
 
-    def categorise(self, texts: list[str]) -> list[Decision]:
+    def categorise(
+        self, texts: list[str], memo: dict[str, Decision] | None = None
+    ) -> list[Decision]:
         """The category of each statement text: the cue rules and the classifier's
-        vote, the surer deciding (``decide``)."""
-        model_votes: list[tuple[str, float] | None] = [None] * len(texts)
-        if self.classifier is not None and texts:
+        vote, the surer deciding (``decide``). Texts in ``memo`` (decided before in
+        this report) are not decided again; the new decisions are added to it."""
+        memo = {} if memo is None else memo
+        new = list(dict.fromkeys(t for t in texts if t not in memo))
+        model_votes: list[tuple[str, float] | None] = [None] * len(new)
+        if self.classifier is not None and new:
             probabilities = self.classifier.predict_proba(
-                [statement_text(text) for text in texts]
+                [statement_text(text) for text in new]
             )
             classes = list(self.classifier.classes_)
             for i, row in enumerate(probabilities):
                 best = int(row.argmax())
                 model_votes[i] = (str(classes[best]), float(row[best]))
-        return [
-            decide(self.cues(text), vote, self.reliability, self.floor)
-            for text, vote in zip(texts, model_votes)
-        ]
+        for text, vote in zip(new, model_votes):
+            memo[text] = decide(self.cues(text), vote, self.reliability, self.floor)
+        return [memo[text] for text in texts]
 
-    def statements(self, report: Report) -> list[tuple[str | None, Statement]]:
+    def statements(
+        self, report: Report, memo: dict[str, Decision] | None = None
+    ) -> list[tuple[str | None, Statement]]:
         """Every problem statement of ``report`` with the id of its region's section,
-        in text order."""
+        in text order (``memo``: the clause decisions, see ``categorise``)."""
         text = report.text
         found: list[tuple[str | None, Statement]] = []
         regions = problem_regions(report, self.heading, self.stop)
@@ -157,14 +164,19 @@ class WeaknessExtractor(Stage):
             found.extend(
                 (region.section, one)
                 for s in statements
-                for one in self.one_each(text, s)
+                for one in self.one_each(text, s, memo)
             )
         for start, end in self._elsewhere(text, regions):
             found.append((None, Statement(start, end)))
         found.sort(key=lambda item: item[1].start)
         return found
 
-    def one_each(self, text: str, statement: Statement) -> list[Statement]:
+    def one_each(
+        self,
+        text: str,
+        statement: Statement,
+        memo: dict[str, Decision] | None = None,
+    ) -> list[Statement]:
         """``statement`` as one statement per defect: a weakness has one category, so
         comma clauses that each name a defect (``StatementSplitter.clauses``) and whose
         categories (``categorise``) differ from the clause before are statements of
@@ -176,7 +188,7 @@ class WeaknessExtractor(Stage):
         spans = self.splitter.clauses(text, statement.start, statement.end)
         if len(spans) < 2:
             return [statement]
-        decisions = self.categorise([text[a:b] for a, b in spans])
+        decisions = self.categorise([text[a:b] for a, b in spans], memo)
         if any(
             d.method == "abstain" or d.confidence < self.clause_confidence
             for d in decisions
