@@ -2,8 +2,8 @@
 
 A record is written on one line with no spaces (``dumps``), the form every reader of
 ``docs/`` and ``corpus.jsonl`` sees and ``nlp.search.record_sha256`` hashes. orjson
-encodes a record's dataclasses directly, five times faster than building the dict
-and handing it to ``json.dumps`` (measured in docs/speed.md). Where orjson refuses a
+encodes a record's dataclasses directly: 0.19 ms a sample report, against 1.12 ms to
+build its dict and 0.99 ms more for ``json.dumps`` (docs/speed.md). Where orjson refuses a
 value that ``json`` takes (an integer past 64 bits, a key that is not a string), the
 standard library writes the same compact form, so nothing a record may hold is lost.
 Floats are written as the shortest text that reads back to the same number, by both
