@@ -76,10 +76,10 @@ def write_json(path: Path, data: Any, indent: int | None = 1) -> None:
 
 
 def dumps_record(record: dict[str, Any], pretty: bool = False) -> str:
-    """A record as written: on one line with no
-    spaces (``nlp.jsonfmt``), or indented when asked. The one-line form is what
-    ``nlp.search``'s ``record_sha256`` hashes: a record's hash is the same from
-    docs/ and corpus.jsonl."""
+    """A record as written: on one line with no spaces (``nlp.jsonfmt``), or
+    indented when asked. The one-line form is what ``nlp.search``'s
+    ``record_sha256`` hashes: a record's hash is the same from docs/ and
+    corpus.jsonl."""
     if pretty:
         return json.dumps(record, ensure_ascii=False, indent=1)
     return jsonfmt.dumps_str(record)
@@ -156,10 +156,7 @@ class RecordWriter:
         name = output_name(record["doc_id"])
         path = self.docs_dir / name
         tmp = path.with_name(f".{os.getpid()}.tmp")
-        if self.pretty:
-            tmp.write_text(dumps_record(record, True), encoding="utf-8")
-        else:
-            tmp.write_bytes(jsonfmt.dumps(record))
+        tmp.write_text(dumps_record(record, self.pretty), encoding="utf-8")
         os.replace(tmp, path)
         for sink in self.sinks:
             sink.add(record)
