@@ -11,6 +11,7 @@ timestamps), records are structs and lists are lists. Pass it to
 from __future__ import annotations
 
 import dataclasses
+import sys
 import types
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
@@ -68,4 +69,43 @@ def features():
 
 def records_table(records: list[dict[str, Any]]) -> pa.Table:
     """Records (``Report.to_dict()`` output) as a table of the record schema."""
+    decline_pandas()
     return pa.Table.from_pylist(records, schema=record_schema())
+
+
+class _PandasAbsent:
+    """A finder that answers ``import pandas`` with ModuleNotFoundError."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+_pandas_declined = False
+
+
+def decline_pandas() -> None:
+    """Keep pyarrow from importing pandas to convert Python rows.
+
+    pyarrow's first conversion of Python objects (``pa.array``, ``from_pylist``,
+    even ``pa.scalar``) imports pandas, only to ask whether the objects are pandas
+    ones (apache/arrow#34994): 0.36-0.42 s and about 50 MiB in every process that
+    writes tidy tables, each worker of ``nlp.run`` and its parent. The rows here are
+    plain lists and dicts, so that first conversion is made with pandas hidden:
+    pyarrow notes it as absent for those questions. Nothing is lost: what needs
+    pandas itself (``Table.to_pandas``) still imports it, since pyarrow tries again
+    there. Does nothing when pandas is already imported, and after the first call."""
+    global _pandas_declined
+    if _pandas_declined:
+        return
+    _pandas_declined = True
+    if "pandas" in sys.modules:
+        return
+    finder = _PandasAbsent()
+    sys.meta_path.insert(0, finder)
+    try:
+        pa.array([0])
+    except ImportError:  # a pyarrow that asks differently: pandas stays unused
+        pass
+    finally:
+        sys.meta_path.remove(finder)

@@ -35,7 +35,7 @@ from ..config import LOADED_VERSIONS, display_name
 from ..errors import Errors, NlpError
 from ..records import Check, Metric, Section, Weakness
 from ..search.regions import REGIONS_CONFIG, RegionResolver
-from .arrow import record_fields
+from .arrow import decline_pandas, record_fields
 from .writers import PARENT_SINKS, REREAD_SINKS
 
 TABLE_NAMES = ("reports", "sections", "cells", "metrics", "checks", "weaknesses")
@@ -194,11 +194,13 @@ class TableSink:
         batch_rows: int = 4096,
         regions: RegionResolver | None = None,
         compression: str = "zstd",
+        statistics: bool = True,
     ):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.batch_rows = batch_rows
         self.compression = compression
+        self.statistics = statistics
         self.schemas = table_schemas()
         self.rows = TableRows(regions)
         self.counts = dict.fromkeys(TABLE_NAMES, 0)
@@ -222,9 +224,11 @@ class TableSink:
                 self.folder / f"{name}.parquet",
                 self.schemas[name],
                 compression=self.compression,
+                write_statistics=self.statistics,
             )
             self._writers[name] = writer
         if buffer:
+            decline_pandas()
             writer.write_table(pa.Table.from_pylist(buffer, schema=self.schemas[name]))
         buffer.clear()
 
@@ -246,6 +250,12 @@ class TableSink:
 
 
 PARTS = ".parts"
+# Rows of a table a worker holds before writing them to its part, and of each part
+# the parent's merge holds at a time (it reads a row group in slices). A part's
+# footer, which the merge keeps while it reads the part, grows with its row groups:
+# so the groups are large and the slices small.
+PART_ROWS = 4096
+MERGE_ROWS = 1024
 # The part of the reports read again: its rows replace theirs in the other parts.
 REREAD = "reread"
 
@@ -254,14 +264,18 @@ class PartSinks:
     """The sink factory of ``nlp.run`` (``run_corpus(..., sinks=PartSinks(folder))``):
     worker ``n`` writes ``folder/.parts/<n>-<pid>/<name>.parquet``."""
 
-    def __init__(self, folder: Path, batch_rows: int = 4096):
+    def __init__(self, folder: Path, batch_rows: int = PART_ROWS):
         self.folder = Path(folder)
         self.batch_rows = batch_rows
 
     def __call__(self, worker: int) -> list[TableSink]:
         who = {PARENT_SINKS: "parent", REREAD_SINKS: REREAD}.get(worker, str(worker))
         return [
-            TableSink(self.folder / PARTS / f"{who}-{os.getpid()}", self.batch_rows)
+            TableSink(
+                self.folder / PARTS / f"{who}-{os.getpid()}",
+                self.batch_rows,
+                statistics=False,  # read by the merge alone, which never filters
+            )
         ]
 
 
@@ -455,6 +469,8 @@ class _Picks:
         if not self.runs:
             self._clear()
             return None
+        if self.extra:
+            decline_pandas()
         extra = (
             pa.Table.from_pylist(self.extra, schema=self.schema) if self.extra else None
         )
@@ -514,8 +530,9 @@ def _doc_runs(
     """(input position, doc_id, row group key, row group, start, length) for each
     run of one document's rows in part ``number``, in the part's order, but for
     the documents in ``skip``."""
-    for i in range(part.num_row_groups):
-        group = part.read_row_group(i)
+    batches = part.iter_batches(batch_size=MERGE_ROWS, use_threads=False)
+    for i, batch in enumerate(batches):
+        group = pa.Table.from_batches([batch])
         ids = group.column("doc_id").to_pylist()
         start = 0
         for k in range(1, len(ids) + 1):
@@ -544,6 +561,7 @@ def _with_added_checks(
     columns = {f.name: group.column(f.name).to_pylist() for f in KEY_FIELDS}
     for k in hit:
         keys[ids[k]] = {name: values[k] for name, values in columns.items()}
+    decline_pandas()
     for column, which in (("checks", 0), ("checks_failed", 1)):
         more = pa.array(
             [added[doc][which] if doc in added else 0 for doc in ids],

@@ -474,7 +474,7 @@ def _reread_with_neighbours(
     Two passes over the spool: the parent keeps a few fields a document, and the
     compact records of the neighbours only. The number of reports read again."""
     spool = staging / PROGRESS
-    # doc_id -> (index, row, spool offset, errors of the first reading, input sha)
+    # doc_id -> (index, row, spool offset, errors of the first reading, a dump's sha)
     where: dict[str, tuple[int, int, int, int, str]] = {}
     light: list[tuple[str, str | None, int | None, bool]] = []
     for offset, entry in read_spool(spool, offsets=True):
@@ -487,7 +487,10 @@ def _reread_with_neighbours(
             entry["key"][1],
             offset,
             len(entry.get("errors") or ()),
-            entry.get("input_sha256") or "",
+            # Only a dump's row needs its file's hash again (a hash is 113 bytes).
+            (entry.get("input_sha256") or "")
+            if plan.inputs[entry["key"][0]].kind == "dump"
+            else "",
         )
         light.append(
             (
@@ -515,7 +518,7 @@ def _reread_with_neighbours(
             row,
             neighbour_cfg(neighbours[doc]),
             errors,
-            sha if plan.inputs[index].kind == "dump" else "",
+            sha,
         )
         for doc in neighbours
         for index, row, _, errors, sha in [where[doc]]
