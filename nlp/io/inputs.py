@@ -25,7 +25,7 @@ class Input:
     """One file to read: a report, or a crawl dump whose rows are reports.
 
     The plan holds one per input for the whole run, so the path is kept as text
-    (``location``): a ``Path`` held costs about 330 bytes, its text about 90."""
+    (``location``): the plan costs 351 bytes an input so, 425 with a ``Path``."""
 
     location: str
     doc_id: str
