@@ -286,13 +286,15 @@ def _rereads(folder: Path) -> bool:
 
 def _read_parts(
     parts: Path, documents: int, position: dict[str, int]
-) -> tuple[dict[str, list[pq.ParquetFile]], list[frozenset[str]]] | None:
+) -> tuple[dict[str, list[Path]], list[frozenset[str]]] | None:
     """Every part file by table, with the documents to skip in each (those a later
     part replaces: the reports read again, ``REREAD``), or None when they do not
     hold each of the run's ``documents`` exactly once, a part's documents are not in
     input order (``position``: a document a lost worker left, retried by another
-    after later ones), or one cannot be read."""
-    found: dict[str, list[pq.ParquetFile]] = {name: [] for name in TABLE_NAMES}
+    after later ones), or one cannot be read. Each file's footer is read here and
+    let go: the merge opens one table's parts at a time (a footer grows with its
+    file's row groups)."""
+    found: dict[str, list[Path]] = {name: [] for name in TABLE_NAMES}
     seen = bytearray(len(position))  # by input position: a byte a document
     rows = 0
     try:
@@ -303,8 +305,11 @@ def _read_parts(
         replaced: frozenset[str] = frozenset()
         for folder in folders:
             for name in TABLE_NAMES:
-                found[name].append(pq.ParquetFile(folder / f"{name}.parquet"))
-            ids = found["reports"][-1].read(columns=["doc_id"]).column(0).to_pylist()
+                found[name].append(folder / f"{name}.parquet")
+                part = pq.ParquetFile(found[name][-1])
+                if name == "reports":
+                    ids = part.read(columns=["doc_id"]).column(0).to_pylist()
+                part.close()
             if _rereads(folder):
                 if len(set(ids)) != len(ids) or not all(
                     doc in position and seen[position[doc]] for doc in ids
@@ -370,15 +375,18 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
                 extra.setdefault(c["doc_id"], []).append(
                     {**keys.get(c["doc_id"], {}), **c}
                 )
+        files = [pq.ParquetFile(path) for path in found[name]]
         counts[name] = _write_merged(
             target,
             schema,
-            list(zip(found[name], skips, strict=True)),
+            list(zip(files, skips, strict=True)),
             position,
             extra,
             added if name == "reports" else None,
             keys,
         )
+        for part in files:  # its reader keeps buffers and the footer: let them go
+            part.close()
     shutil.rmtree(parts, ignore_errors=True)
     return counts
 
