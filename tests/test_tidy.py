@@ -274,7 +274,7 @@ def test_the_tables_are_written_without_importing_pandas(tmp_path: Path):
     # 50 MiB in every worker); the sink keeps it out, and pandas works after.
     code = (
         "import sys\n"
-        "from nlp.io.tables import TableSink, finish_tables\n"
+        "from nlp.io.tables import TableSink\n"
         "with TableSink(sys.argv[1]) as sink:\n"
         "    sink.add({'doc_id': 'a', 'meta': {'agency': 'x', 'year': 2020},\n"
         "              'tables': [], 'sections': [], 'checks': []})\n"

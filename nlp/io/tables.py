@@ -357,6 +357,7 @@ def finish_tables(out: Path, summary: dict[str, Any]) -> dict[str, int]:
         shutil.rmtree(parts, ignore_errors=True)
         return write_tables(out)
     found, skips = found
+    decline_pandas()  # the merge converts rows: cross-year checks, added counts
     schemas = table_schemas()
     counts = {}
     keys: dict[str, dict[str, Any]] = {}
@@ -405,7 +406,7 @@ def _write_merged(
     after its own; report rows counting the ``added`` checks (and noting each
     document's ``keys``). The number of rows written.
 
-    What is held between writes is the parts' current row groups and which of
+    What is held between writes is the parts' current slices and which of
     their rows come next (``_Picks``): at most ``FLUSH_ROWS`` rows in at most
     ``FLUSH_RUNS`` runs. A run becomes a slice only when written, because a slice
     costs kilobytes of Arrow objects however few rows it holds (a reports table
@@ -441,8 +442,8 @@ FLUSH_RUNS = 256
 
 
 class _Picks:
-    """Rows to write next, in order, as (row group, start, length) runs over the
-    row groups they come from, plus rows given as mappings (cross-year checks)."""
+    """Rows to write next, in order, as (slice, start, length) runs over the slices
+    of the parts they come from, plus rows given as mappings (cross-year checks)."""
 
     def __init__(self, schema: pa.Schema):
         self.schema = schema
@@ -477,8 +478,6 @@ class _Picks:
         if not self.runs:
             self._clear()
             return None
-        if self.extra:
-            decline_pandas()
         extra = (
             pa.Table.from_pylist(self.extra, schema=self.schema) if self.extra else None
         )
@@ -535,7 +534,7 @@ def _doc_runs(
     skip: frozenset[str] = frozenset(),
     number: int = 0,
 ) -> Iterator[tuple[int, str, tuple[int, int], pa.Table, int, int]]:
-    """(input position, doc_id, row group key, row group, start, length) for each
+    """(input position, doc_id, slice key, slice, start, length) for each
     run of one document's rows in part ``number``, in the part's order, but for
     the documents in ``skip``."""
     batches = part.iter_batches(batch_size=MERGE_ROWS, use_threads=False)
@@ -569,7 +568,6 @@ def _with_added_checks(
     columns = {f.name: group.column(f.name).to_pylist() for f in KEY_FIELDS}
     for k in hit:
         keys[ids[k]] = {name: values[k] for name, values in columns.items()}
-    decline_pandas()
     for column, which in (("checks", 0), ("checks_failed", 1)):
         more = pa.array(
             [added[doc][which] if doc in added else 0 for doc in ids],
