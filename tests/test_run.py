@@ -203,6 +203,36 @@ def _pingtan_pair(tmp_path: Path) -> Path:
     return root
 
 
+def test_of_two_reports_of_one_agency_and_year_the_first_in_input_order_is_read_again(
+    tmp_path: Path,
+):
+    # Workers finish in any order: the spool has b.txt before a.txt. Both are one
+    # agency's 2021 report with digits unread; the one read again with 2022 must
+    # be the same whatever the timing, the first input, as the cross-year checks
+    # take it.
+    from nlp.io.inputs import plan_corpus
+    from nlp.pipeline.corpus import _neighbour_pairs
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (root / name).write_text("x", encoding="utf-8")
+    plan = plan_corpus(root)
+    meta = {"agency": "平潭综合实验区管委会", "year": 2021}
+    spooled = [
+        {"key": [1, 0], "doc_id": "b.txt", "compact": {"meta": meta, "unsettled": 1}},
+        {"key": [0, 0], "doc_id": "a.txt", "compact": {"meta": meta, "unsettled": 1}},
+        {"key": [2, 0], "doc_id": "c.txt", "compact": {"meta": {**meta, "year": 2022}}},
+    ]
+    spool = tmp_path / "spool.jsonl"
+    spool.write_text(
+        "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in spooled), "utf-8"
+    )
+    pairs, where = _neighbour_pairs(spool, plan)
+    assert pairs == {"a.txt": {"next": "c.txt"}}
+    assert where["a.txt"][:2] == (0, 0)
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_report_is_read_again_with_its_neighbouring_year(tmp_path: Path, jobs):
     # pingtan-zone-2021's 行政规范性文件 row ran together (693665); the 2022 report's

@@ -461,22 +461,17 @@ def run_corpus(
         raise RunIncomplete(message, partial) from e
 
 
-def _reread_with_neighbours(
-    staging: Path,
-    plan: CorpusPlan,
-    processor: Processor,
-    spec: WorkerSpec,
-    jobs: int,
-) -> int:
-    """Read again, with ``jobs`` workers, every report whose run-together digits its
-    neighbouring years may settle (``nlp.pipeline.neighbours``); the new record
-    replaces the old one and its summary is spooled after it (the last one counts).
-    Two passes over the spool: the parent keeps a few fields a document, and the
-    compact records of the neighbours only. The number of reports read again."""
-    spool = staging / PROGRESS
+def _neighbour_pairs(
+    spool: Path, plan: CorpusPlan
+) -> tuple[dict[str, dict[str, str]], dict[str, tuple[int, int, int, int, str]]]:
+    """``neighbour_pairs`` over the spooled summaries, and where each document's
+    summary is. The spool is in the order the workers finished; the reports are
+    given in input order, so that of two reports of one agency and year the same
+    one is read again whatever the number of jobs or their timing (the first, as
+    the cross-year checks take it)."""
     # doc_id -> (index, row, spool offset, errors of the first reading, a dump's sha)
     where: dict[str, tuple[int, int, int, int, str]] = {}
-    light: list[tuple[str, str | None, int | None, bool]] = []
+    light: list[tuple[int, int, str, str | None, int | None, bool]] = []
     for offset, entry in read_spool(spool, offsets=True):
         found = entry.get("compact")
         if "doc_id" not in entry or not found:
@@ -494,14 +489,32 @@ def _reread_with_neighbours(
         )
         light.append(
             (
+                entry["key"][0],
+                entry["key"][1],
                 entry["doc_id"],
                 meta.get("agency"),
                 meta.get("year"),
                 bool(found.get("unsettled")),
             )
         )
-    pairs = neighbour_pairs(light)
-    del light
+    light.sort(key=lambda report: report[:2])
+    return neighbour_pairs(report[2:] for report in light), where
+
+
+def _reread_with_neighbours(
+    staging: Path,
+    plan: CorpusPlan,
+    processor: Processor,
+    spec: WorkerSpec,
+    jobs: int,
+) -> int:
+    """Read again, with ``jobs`` workers, every report whose run-together digits its
+    neighbouring years may settle (``nlp.pipeline.neighbours``); the new record
+    replaces the old one and its summary is spooled after it (the last one counts).
+    Two passes over the spool: the parent keeps a few fields a document, and the
+    compact records of the neighbours only. The number of reports read again."""
+    spool = staging / PROGRESS
+    pairs, where = _neighbour_pairs(spool, plan)
     if not pairs:
         return 0
     offered = {}
